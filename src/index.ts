@@ -1,0 +1,44 @@
+/**
+ * teinei's public API.
+ */
+export { Spider, type SpiderClass, type CallbackResult } from './spiders/spider.js';
+export { Request, type RequestOptions, type CallbackRef, type HeadersInit } from './http/request.js';
+export { Response, type ResponseInit, type ResponseHeaders } from './http/response.js';
+export { CrawlerProcess, parseSpiderArgs, type CrawlerProcessOptions } from './crawler-process.js';
+export { Crawler, type CrawlResult, type CrawlerParts } from './core/crawler.js';
+export {
+  settingsSchema,
+  resolveSettings,
+  normalizeSettingKey,
+  parseSettingAssignment,
+  SettingsError,
+  type Settings,
+  type SettingsInput,
+  type SettingName,
+  type ComponentEntry,
+  type LogLevel,
+} from './settings.js';
+export {
+  TeineiError,
+  DropItem,
+  IgnoreRequest,
+  HttpError,
+  JsonParseError,
+  DownloadError,
+  SpiderArgsError,
+  NotConfigured,
+} from './core/errors.js';
+export type { DownloaderMiddleware, SpiderMiddleware, ItemPipeline, Extension, SpiderOutput } from './middlewares/types.js';
+export { Signals, type SignalMap, type SignalName, type SignalHandler } from './core/signals.js';
+export { StatsCollector, type StatValue } from './core/stats.js';
+export { Logger, formatLogRecord, stderrSink, type LogRecord, type LogSink } from './core/log.js';
+export type { RequestQueue, SeenSet, MaybePromise } from './core/queues/types.js';
+export { MemoryRequestQueue, MemorySeenSet } from './core/queues/memory.js';
+export type { SlotLimiter, SlotPolicy } from './core/slots.js';
+export { MemorySlots, SlotCancelled } from './core/slots.js';
+export type { DownloadHandler } from './core/handlers/types.js';
+export { HttpDownloadHandler } from './core/handlers/http.js';
+export { canonicalizeUrl, requestFingerprint } from './core/fingerprint.js';
+export { defaultUserAgent } from './middlewares/downloader/user-agent.js';
+export { FeedWriter, type FeedResult } from './feeds/index.js';
+export { version } from './version.js';

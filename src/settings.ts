@@ -1,0 +1,194 @@
+/**
+ * The one settings schema: every setting teinei reads, its default and one line of doc.
+ *
+ * Names are Scrapy's setting names in camelCase, in Scrapy's units (seconds, bytes). Grep a name
+ * here to find its doc, grep it under src/ to find the one place that reads it.
+ * Layers, lowest first: these defaults < project config < spider `customSettings` < CLI `-s`.
+ */
+import { z } from 'zod';
+import { feedsSchema } from './feeds/feed-options.js';
+
+const seconds = z.number().min(0);
+const count = z.number().int().min(0);
+
+/**
+ * A component in an ordered chain (`itemPipelines`, `downloaderMiddlewares`, `spiderMiddlewares`,
+ * `extensions`): a number re-orders a built-in, `null` disables one, and `{ component, order }` adds
+ * yours. `component` is a class (built with `static fromCrawler(crawler)` when it has one, else
+ * `new Class()`) or a ready instance.
+ */
+export const componentEntrySchema = z.union([
+  z.number(),
+  z.null(),
+  z.object({ component: z.custom<object>((v) => typeof v === 'function' || (typeof v === 'object' && v !== null), 'a class or an instance'), order: z.number().default(500) }),
+]);
+/** One entry of an ordered component setting. */
+export type ComponentEntry = z.input<typeof componentEntrySchema>;
+const components = z.record(z.string(), componentEntrySchema);
+
+const logLevel = z.enum(['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL']);
+/** Log levels, as Python's logging names them (and so Scrapy's `LOG_LEVEL`). */
+export type LogLevel = z.infer<typeof logLevel>;
+
+/** Per-slot overrides (Scrapy's DOWNLOAD_SLOTS). */
+export const downloadSlotSchema = z.object({
+  concurrency: z.number().int().min(1).optional().describe('Concurrent requests in this slot.'),
+  delay: seconds.optional().describe('Seconds between request starts in this slot.'),
+  randomizeDelay: z.boolean().optional().describe('Randomize this slot\'s delay (0.5–1.5×).'),
+});
+
+/** The schema: each key's `.default()` is its default and `.describe()` its doc line. */
+export const settingsSchema = z.strictObject({
+  botName: z.string().min(1).default('teinei').describe('Name of the bot, used in the default User-Agent and in logs.'),
+  contact: z.string().default('').describe('How a partner reaches the operator (URL or e-mail); goes into the default User-Agent.'),
+  userAgent: z.string().min(1).optional().describe('User-Agent header; unset builds "<botName>/<version> (+<contact>)".'),
+  defaultRequestHeaders: z.record(z.string(), z.string()).default({ Accept: 'application/json' }).describe('Headers added to every request that does not set them.'),
+
+  concurrentRequests: z.number().int().min(1).default(16).describe('Most requests in flight at once, all domains together.'),
+  concurrentRequestsPerDomain: z.number().int().min(1).default(1).describe('Most requests in flight at once to one domain (download slot).'),
+  downloadDelay: seconds.default(1).describe('Seconds between the starts of two requests to one domain.'),
+  randomizeDownloadDelay: z.boolean().default(true).describe('Wait 0.5–1.5 × downloadDelay instead of exactly downloadDelay.'),
+  downloadSlots: z.record(z.string(), downloadSlotSchema).default({}).describe('Per-host overrides of concurrency and delay, keyed by host name.'),
+  downloadTimeout: seconds.default(180).describe('Seconds a download may take, from connect to the last body byte.'),
+  downloadMaxsize: count.default(1024 * 1024 * 1024).describe('Largest response body in bytes; larger ones are aborted. 0 disables.'),
+  downloadWarnsize: count.default(32 * 1024 * 1024).describe('Response bodies over this many bytes log a warning. 0 disables.'),
+  redirectEnabled: z.boolean().default(true).describe('Follow HTTP redirects.'),
+  redirectMaxTimes: count.default(20).describe('Most redirects followed for one request.'),
+
+  retryEnabled: z.boolean().default(true).describe('Retry failed downloads and retryable HTTP codes.'),
+  retryTimes: count.default(2).describe('Retries of one request, beyond the first attempt.'),
+  retryHttpCodes: z.array(z.number().int()).default([500, 502, 503, 504, 522, 524, 408, 429]).describe('HTTP codes that are retried.'),
+  retryPriorityAdjust: z.number().int().default(-1).describe('Added to a retried request\'s priority.'),
+
+  httpcacheEnabled: z.boolean().default(false).describe('Cache responses (for development). Not implemented yet: enabling it stops the run.'),
+  httpcacheDir: z.string().default('.teinei/httpcache').describe('Where the HTTP cache lives on disk.'),
+  httpcachePolicy: z.enum(['dummy', 'rfc2616']).default('dummy').describe('"dummy" replays everything; "rfc2616" follows Cache-Control.'),
+  httpcacheExpirationSecs: count.default(0).describe('Cached entries older than this are refetched. 0 means never expire.'),
+
+  httperrorAllowedCodes: z.array(z.number().int()).default([]).describe('Non-2xx codes that still reach spider callbacks.'),
+  httperrorAllowAll: z.boolean().default(false).describe('Pass every response to callbacks, whatever its status.'),
+  depthLimit: count.default(0).describe('Most link depth followed from a start request. 0 means no limit.'),
+  depthPriority: z.number().int().default(0).describe('Added to priority per depth level (negative favours shallow pages).'),
+
+  schedulerOrder: z.enum(['lifo', 'fifo']).default('lifo').describe('Order within one priority: "lifo" (Scrapy\'s default, depth-first) or "fifo".'),
+  dupefilterDebug: z.boolean().default(false).describe('Log every filtered duplicate request, not only the first.'),
+
+  closespiderItemcount: count.default(0).describe('Close after this many items scraped (reason closespider_itemcount). 0 disables.'),
+  closespiderPagecount: count.default(0).describe('Close after this many responses (reason closespider_pagecount). 0 disables.'),
+  closespiderErrorcount: count.default(0).describe('Close after this many spider errors (reason closespider_errorcount). 0 disables.'),
+  closespiderTimeout: seconds.default(0).describe('Close after this many seconds (reason closespider_timeout). 0 disables.'),
+
+  feeds: feedsSchema.default({}).describe('Feeds to write: path template → { format, overwrite, fields }.'),
+  itemPipelines: components.default({}).describe('Item pipelines by name → order (or { component, order }); null disables.'),
+  downloaderMiddlewares: components.default({}).describe('Downloader middlewares merged over downloaderMiddlewaresBase.'),
+  downloaderMiddlewaresBase: components.default({
+    DefaultHeadersMiddleware: 400,
+    UserAgentMiddleware: 500,
+    RetryMiddleware: 550,
+    DownloaderStats: 850,
+  }).describe('The built-in downloader middlewares and their order (lower runs first on the way out).'),
+  spiderMiddlewares: components.default({}).describe('Spider middlewares merged over spiderMiddlewaresBase.'),
+  spiderMiddlewaresBase: components.default({
+    HttpErrorMiddleware: 50,
+    OffsiteMiddleware: 500,
+    DepthMiddleware: 900,
+  }).describe('The built-in spider middlewares and their order.'),
+  extensions: components.default({}).describe('Extensions merged over extensionsBase.'),
+  extensionsBase: components.default({
+    CoreStats: 0,
+    CloseSpider: 0,
+    LogStats: 0,
+    FeedExporter: 0,
+  }).describe('The built-in extensions.'),
+
+  logLevel: logLevel.default('INFO').describe('Least severe level that is logged.'),
+  logstatsInterval: seconds.default(60).describe('Seconds between "Crawled N pages" log lines. 0 disables.'),
+});
+
+/** Every setting, resolved: what components read. */
+export type Settings = z.infer<typeof settingsSchema>;
+/** What a layer may give: any subset, before defaults. */
+export type SettingsInput = Partial<z.input<typeof settingsSchema>>;
+/** A setting's name. */
+export type SettingName = keyof Settings;
+
+/** Thrown when a setting is unknown or its value is invalid; names the key and the value. */
+export class SettingsError extends Error {
+  override name = 'SettingsError';
+  constructor(
+    message: string,
+    /** The offending setting, as given. */
+    readonly key: string,
+    /** The value given for it. */
+    readonly value: unknown,
+  ) {
+    super(message);
+  }
+}
+
+const knownKeys = new Set(Object.keys(settingsSchema.shape));
+
+/** `DOWNLOAD_DELAY` or `download-delay` → `downloadDelay`; camelCase passes through. */
+export function normalizeSettingKey(key: string): string {
+  if (knownKeys.has(key)) return key;
+  if (!/[_-]/.test(key) && key !== key.toUpperCase()) return key;
+  const camel = key.toLowerCase().replace(/[_-]+([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  return camel;
+}
+
+/**
+ * Merges layers (lowest first) over the defaults and validates once, at the edge.
+ * Nested objects (feeds, component maps, downloadSlots) merge by key so a layer adds to its parent.
+ * @throws SettingsError naming the first bad key and its value
+ */
+export function resolveSettings(...layers: Array<Record<string, unknown> | undefined>): Settings {
+  const merged: Record<string, unknown> = {};
+  for (const layer of layers) {
+    if (!layer) continue;
+    for (const [rawKey, value] of Object.entries(layer)) {
+      const key = normalizeSettingKey(rawKey);
+      if (!knownKeys.has(key)) {
+        throw new SettingsError(`Unknown setting "${rawKey}"${suggest(key)}`, rawKey, value);
+      }
+      const previous = merged[key];
+      merged[key] = isMergeable(previous) && isMergeable(value) ? { ...previous, ...value } : value;
+    }
+  }
+  const parsed = settingsSchema.safeParse(merged);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const key = String(issue.path[0] ?? '');
+  const where = issue.path.length > 1 ? `${key}.${issue.path.slice(1).join('.')}` : key;
+  throw new SettingsError(`Invalid setting ${where}=${show(merged[key])}: ${issue.message}`, key, merged[key]);
+}
+
+/** Parses a CLI `-s key=value`: the value as JSON when it parses (numbers, booleans, arrays), else a string. */
+export function parseSettingAssignment(assignment: string): [string, unknown] {
+  const eq = assignment.indexOf('=');
+  if (eq <= 0) throw new SettingsError(`Expected -s key=value, got "${assignment}"`, assignment, undefined);
+  const key = normalizeSettingKey(assignment.slice(0, eq).trim());
+  const text = assignment.slice(eq + 1);
+  try {
+    return [key, JSON.parse(text)];
+  } catch {
+    return [key, text];
+  }
+}
+
+function isMergeable(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
+}
+
+function show(value: unknown): string {
+  try {
+    return typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+  } catch {
+    return String(value);
+  }
+}
+
+function suggest(key: string): string {
+  const lower = key.toLowerCase();
+  const close = [...knownKeys].find((k) => k.toLowerCase() === lower || k.toLowerCase().startsWith(lower.slice(0, 8)));
+  return close ? ` (did you mean "${close}"?)` : '';
+}
