@@ -42,3 +42,4 @@ export { canonicalizeUrl, requestFingerprint } from './core/fingerprint.js';
 export { defaultUserAgent } from './middlewares/downloader/user-agent.js';
 export { FeedWriter, type FeedResult } from './feeds/index.js';
 export { version } from './version.js';
+export { defineConfig, type TeineiConfig } from './config.js';
