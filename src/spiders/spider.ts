@@ -84,7 +84,7 @@ export abstract class Spider {
   }
 
   /** The default callback. */
-  parse(response: Response): CallbackResult {
+  parse(response: Response): unknown {
     throw new Error(`${this.name}.parse is not defined, and ${response.request} has no other callback`);
   }
 
