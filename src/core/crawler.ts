@@ -53,7 +53,7 @@ export interface CrawlerParts {
 /** Runs one spider once. Built by CrawlerProcess; components receive it in `fromCrawler`. */
 export class Crawler {
   readonly stats = new StatsCollector();
-  readonly signals = new Signals();
+  readonly signals = new Signals((name, error) => this.logger.error(`Error in a ${name} handler: ${(error as Error)?.message ?? error}`, error));
   /** Logger for teinei's own lines about this spider. */
   readonly logger: Logger;
   /** Logger the spider writes to (`this.logger` in a spider). */

@@ -19,6 +19,9 @@ export function canonicalizeUrl(url: string): string {
       return ka < kb ? -1 : ka > kb ? 1 : 0;
     });
     parsed.search = pairs.length ? `?${pairs.join('&')}` : '';
+  } else {
+    // `/p?` and `/p` are one resource: setting '' drops the bare '?' (Scrapy drops it too).
+    parsed.search = '';
   }
   return parsed.href;
 }

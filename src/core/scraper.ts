@@ -57,7 +57,10 @@ export class Scraper {
     try {
       for (const mw of this.inputChain) await mw.processSpiderInput!(response, this.spider);
     } catch (error) {
-      await this.handleFailure(response.request, error, response);
+      // The errback when there is one (and HttpError/IgnoreRequest's own handling); otherwise, as in
+      // Scrapy, a spider error offered to processSpiderException, not a download error.
+      if (response.request.errback || error instanceof IgnoreRequest) await this.handleFailure(response.request, error, response);
+      else await this.handleCallbackError(response, error);
       return;
     }
     const name = response.request.callback ?? 'parse';
@@ -147,7 +150,8 @@ export function toAsyncIterable(result: unknown): AsyncIterable<unknown> | Itera
   if (result === undefined || result === null) return [];
   if (typeof result === 'object' || typeof result === 'function') {
     if (Symbol.asyncIterator in (result as object)) return result as AsyncIterable<unknown>;
-    if (Array.isArray(result) || isGenerator(result)) return result as Iterable<unknown>;
+    // Any iterable (array, generator, Set, array iterator…); items are plain objects, not iterable.
+    if (Symbol.iterator in (result as object)) return result as Iterable<unknown>;
     if (typeof (result as PromiseLike<unknown>).then === 'function') {
       return (async function* () {
         const resolved = await (result as PromiseLike<unknown>);
@@ -158,10 +162,6 @@ export function toAsyncIterable(result: unknown): AsyncIterable<unknown> | Itera
     }
   }
   return [result];
-}
-
-function isGenerator(value: unknown): boolean {
-  return Object.prototype.toString.call(value) === '[object Generator]';
 }
 
 /** The error an errback receives carries the failed request, as Scrapy's Failure does. */

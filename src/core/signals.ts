@@ -30,6 +30,9 @@ export type SignalHandler<K extends SignalName> = (payload: SignalMap[K]) => voi
 export class Signals {
   private readonly handlers: { [K in SignalName]?: Array<SignalHandler<K>> } = {};
 
+  /** @param onError reports a handler's error from `emit` (which does not wait for handlers) */
+  constructor(private readonly onError: (name: SignalName, error: unknown) => void = () => {}) {}
+
   /** Subscribes; returns a function that unsubscribes. */
   on<K extends SignalName>(name: K, handler: SignalHandler<K>): () => void {
     const list = (this.handlers[name] ??= []) as Array<SignalHandler<K>>;
@@ -45,16 +48,16 @@ export class Signals {
     return (this.handlers[name]?.length ?? 0) > 0;
   }
 
-  /** Calls handlers without waiting; a rejected promise is reported through `onError`. */
-  emit<K extends SignalName>(name: K, payload: SignalMap[K], onError?: (error: unknown) => void): void {
+  /** Calls handlers without waiting; a handler's error is reported, never thrown. */
+  emit<K extends SignalName>(name: K, payload: SignalMap[K]): void {
     const list = this.handlers[name] as Array<SignalHandler<K>> | undefined;
     if (!list) return;
     for (const handler of list) {
       try {
         const result = handler(payload);
-        if (result && onError) result.catch(onError);
+        if (result) result.catch((error: unknown) => this.onError(name, error));
       } catch (error) {
-        onError?.(error);
+        this.onError(name, error);
       }
     }
   }

@@ -22,11 +22,16 @@ export class FeedExporter implements Extension {
     crawler.signals.on('itemScraped', ({ item }) => this.writer.write(item));
   }
 
+  private opened = false;
+
   async open(): Promise<void> {
     await this.writer.open();
+    this.opened = true;
   }
 
   async close(): Promise<void> {
+    // A feed that failed to open was aborted by the writer and already reported.
+    if (!this.opened) return;
     const results = await this.writer.close();
     for (const warning of this.writer.warnings) this.crawler.logger.warning(warning);
     for (const { path, itemCount } of results) this.crawler.logger.info(`Stored feed (${itemCount} items) in: ${path}`);

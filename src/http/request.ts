@@ -63,9 +63,11 @@ export class Request {
       if (!hasHeader(headers, 'content-type')) headers = { ...headers, 'Content-Type': 'application/json' };
     }
     this.method = (options.method ?? (body ? 'POST' : 'GET')).toUpperCase();
-    this.headers = headers;
+    // A copy: middlewares add headers in place, which must not reach an object the spider shares.
+    this.headers = { ...headers };
     this.body = body;
-    this.meta = options.meta ?? {};
+    // Copied too (as Scrapy does): DepthMiddleware writes meta.depth per request.
+    this.meta = options.meta ? { ...options.meta } : {};
     this.priority = options.priority ?? 0;
     this.dontFilter = options.dontFilter ?? false;
     this.callback = refName(options.callback);

@@ -30,10 +30,15 @@ export class HttpErrorMiddleware implements SpiderMiddleware {
   processSpiderInput(response: Response, spider: Spider): void {
     const status = response.status;
     if (status >= 200 && status < 300) return;
+    // Scrapy's precedence: the request's meta, then the spider, then the settings.
     const meta = response.meta as HttpErrorMeta;
-    if (meta.handleHttpStatusAll ?? spider.handleHttpStatusAll ?? this.allowAll) return;
-    const list = meta.handleHttpStatusList ?? spider.handleHttpStatusList;
-    if (list ? list.includes(status) : this.allowed.has(status)) return;
+    if (meta.handleHttpStatusAll) return;
+    if (meta.handleHttpStatusList) {
+      if (meta.handleHttpStatusList.includes(status)) return;
+      throw new HttpError(response);
+    }
+    if (spider.handleHttpStatusAll ?? this.allowAll) return;
+    if (spider.handleHttpStatusList ? spider.handleHttpStatusList.includes(status) : this.allowed.has(status)) return;
     throw new HttpError(response);
   }
 }
