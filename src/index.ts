@@ -27,6 +27,7 @@ export {
   DownloadError,
   SpiderArgsError,
   NotConfigured,
+  CloseSpider,
 } from './core/errors.js';
 export type { DownloaderMiddleware, SpiderMiddleware, ItemPipeline, Extension, SpiderOutput } from './middlewares/types.js';
 export { Signals, type SignalMap, type SignalName, type SignalHandler } from './core/signals.js';

@@ -105,7 +105,7 @@ export class Crawler {
     const handler = parts.handler ?? new HttpDownloadHandler(settings, this.logger.child('downloader'));
     this.downloader = new Downloader(downloaderMiddlewares, handler, this.slots, this.spider, this.signals);
     this.items = new ItemProcessor(pipelines, this.spider, this.stats, this.signals, this.logger.child('pipelines'));
-    const scraper = new Scraper(spiderMiddlewares, this.items, (request) => this.engine.crawl(request), this.spider, this.stats, this.signals, this.logger);
+    const scraper = new Scraper(spiderMiddlewares, this.items, (request) => this.engine.crawl(request), (reason) => this.engine.closeSpider(reason), this.spider, this.stats, this.signals, this.logger);
     this.engine = new Engine({
       spider: this.spider,
       scheduler: this.scheduler,

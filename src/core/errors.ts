@@ -69,6 +69,14 @@ export class SpiderArgsError extends TeineiError {
   }
 }
 
+/** Thrown from a callback to close the spider (Scrapy's CloseSpider); default reason 'cancelled'. */
+export class CloseSpider extends TeineiError {
+  override name = 'CloseSpider';
+  constructor(readonly reason = 'cancelled') {
+    super(`Closing spider: ${reason}`);
+  }
+}
+
 /** Thrown by a component's `fromCrawler` when its settings leave it off (Scrapy's NotConfigured). */
 export class NotConfigured extends TeineiError {
   override name = 'NotConfigured';

@@ -6,7 +6,7 @@ import { Request } from '../http/request.js';
 import type { Response } from '../http/response.js';
 import type { SpiderMiddleware, SpiderOutput } from '../middlewares/types.js';
 import type { Spider } from '../spiders/spider.js';
-import { errorName, HttpError, IgnoreRequest } from './errors.js';
+import { CloseSpider, errorName, HttpError, IgnoreRequest } from './errors.js';
 import type { ItemProcessor } from './item-processor.js';
 import type { Logger } from './log.js';
 import type { Signals } from './signals.js';
@@ -14,6 +14,8 @@ import type { StatsCollector } from './stats.js';
 
 /** Where the scraper sends requests that callbacks yield. */
 export type ScheduleRequest = (request: Request) => Promise<void>;
+/** How the scraper asks the engine to close the spider (a callback threw CloseSpider). */
+export type RequestClose = (reason: string) => void;
 
 /** Output handling for one crawler. */
 export class Scraper {
@@ -26,6 +28,7 @@ export class Scraper {
     middlewares: SpiderMiddleware[],
     private readonly items: ItemProcessor,
     private readonly schedule: ScheduleRequest,
+    private readonly requestClose: RequestClose,
     private readonly spider: Spider,
     private readonly stats: StatsCollector,
     private readonly signals: Signals,
@@ -95,6 +98,10 @@ export class Scraper {
   }
 
   private async handleCallbackError(response: Response, error: unknown): Promise<void> {
+    if (error instanceof CloseSpider) {
+      this.requestClose(error.reason);
+      return;
+    }
     for (const mw of this.exceptionChain) {
       const recovered = await mw.processSpiderException!(response, error, this.spider);
       if (recovered) {

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CrawlerProcess, Spider, type LogRecord, type Response, type SettingsInput } from '../../src/index.js';
+import { CloseSpider as CloseSpiderError, CrawlerProcess, Spider, type LogRecord, type Response, type SettingsInput } from '../../src/index.js';
 import { fastSettings, messages, runSpider, sendJson, sleep, startServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
@@ -148,5 +148,29 @@ describe('CrawlerProcess.stop()', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     expect(result!.closeReason).toBe('shutdown');
     expect(server.hits).toHaveLength(1);
+  });
+});
+
+describe('CloseSpider thrown from a callback', () => {
+  it('closes with the given reason, or cancelled by default', async () => {
+    const server = await startServer((_req, res) => sendJson(res, { ok: true }));
+    try {
+      for (const [reason, expected] of [['partner_gone', 'partner_gone'], [undefined, 'cancelled']] as const) {
+        class Quits extends Spider {
+          static spiderName = 'quits';
+          async *start() {
+            for (let i = 0; i < 5; i++) yield this.request(`${server.url}/p${i}`, { callback: this.parse });
+          }
+          parse(): never {
+            throw new CloseSpiderError(reason);
+          }
+        }
+        const { result } = await runSpider(Quits, { settings: { ...fastSettings, concurrentRequests: 1 } });
+        expect(result.closeReason).toBe(expected);
+        expect(result.stats['spider_exceptions/CloseSpider']).toBeUndefined();
+      }
+    } finally {
+      await server.close();
+    }
   });
 });
