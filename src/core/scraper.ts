@@ -23,6 +23,7 @@ export class Scraper {
   private readonly outputChain: SpiderMiddleware[];
   private readonly valueChain: SpiderMiddleware[];
   private readonly exceptionChain: SpiderMiddleware[];
+  private readonly startChain: SpiderMiddleware[];
 
   constructor(
     middlewares: SpiderMiddleware[],
@@ -39,14 +40,13 @@ export class Scraper {
     this.outputChain = middlewares.filter((m) => m.processSpiderOutput).reverse();
     this.valueChain = middlewares.filter((m) => m.processOutputValue).reverse();
     this.exceptionChain = middlewares.filter((m) => m.processSpiderException).reverse();
+    this.startChain = middlewares.filter((m) => m.processStart).reverse();
   }
 
   /** Wraps the spider's start() with the middlewares' processStart. */
   start(): AsyncIterator<SpiderOutput> {
     let stream: AsyncIterable<SpiderOutput> = toAsyncIterable(this.spider.start()) as AsyncIterable<SpiderOutput>;
-    for (const mw of [...this.inputChain, ...this.outputChain].filter((m, i, all) => m.processStart && all.indexOf(m) === i)) {
-      stream = mw.processStart!(stream, this.spider);
-    }
+    for (const mw of this.startChain) stream = mw.processStart!(stream, this.spider);
     return stream[Symbol.asyncIterator]();
   }
 

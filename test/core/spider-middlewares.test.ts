@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Spider, type Response, type SpiderMiddleware, type SpiderOutput } from '../../src/index.js';
+import { Request, Spider, type Response, type SpiderMiddleware, type SpiderOutput } from '../../src/index.js';
 import { messages, runSpider, sendJson, startServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
@@ -11,6 +11,33 @@ afterEach(() => server.close());
 const withMiddleware = (mw: SpiderMiddleware) => ({ spiderMiddlewares: { mine: { component: mw, order: 543 } } });
 
 describe('spider middlewares', () => {
+  it('processStart transforms the start stream (a middleware with no other hook)', async () => {
+    const mw: SpiderMiddleware = {
+      async *processStart(start) {
+        for await (const value of start) {
+          if (value instanceof Request && value.url.endsWith('/skip')) continue;
+          yield value;
+        }
+        yield { fromStart: true };
+      },
+    };
+    const url = server.url;
+    class StartSpider extends Spider {
+      static override spiderName = 'start';
+      override async *start() {
+        yield this.request(`${url}/keep`);
+        yield this.request(`${url}/skip`);
+      }
+      override parse(response: Response) {
+        return response.json();
+      }
+    }
+    const { items } = await runSpider(StartSpider, { settings: withMiddleware(mw) });
+    expect(server.hits.map((h) => h.path)).toEqual(['/keep']);
+    expect(items).toContainEqual({ fromStart: true });
+    expect(items).toContainEqual({ id: 'keep' });
+  });
+
   it('processSpiderInput throwing skips the callback and calls the errback with the error', async () => {
     class Rejected extends Error {
       override name = 'Rejected';
