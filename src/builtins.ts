@@ -6,8 +6,10 @@ import type { ComponentClass } from './core/components.js';
 import { CloseSpider } from './extensions/close-spider.js';
 import { CoreStats } from './extensions/core-stats.js';
 import { FeedExporter } from './extensions/feed-exporter.js';
+import { AutoThrottle } from './extensions/autothrottle.js';
 import { LogStats } from './extensions/log-stats.js';
 import { DefaultHeadersMiddleware } from './middlewares/downloader/default-headers.js';
+import { RateLimitMiddleware } from './middlewares/downloader/rate-limit.js';
 import { RetryMiddleware } from './middlewares/downloader/retry.js';
 import { DownloaderStats } from './middlewares/downloader/stats.js';
 import { UserAgentMiddleware } from './middlewares/downloader/user-agent.js';
@@ -23,6 +25,7 @@ export const builtinDownloaderMiddlewares = {
   DefaultHeadersMiddleware,
   UserAgentMiddleware,
   RetryMiddleware,
+  RateLimitMiddleware,
   DownloaderStats,
 } as unknown as Registry<DownloaderMiddleware>;
 
@@ -39,6 +42,7 @@ export const builtinExtensions = {
   CloseSpider,
   LogStats,
   FeedExporter,
+  AutoThrottle,
 } as unknown as Registry<Extension>;
 
 /** Built-in item pipelines by name (none yet: pipelines are added by the project). */

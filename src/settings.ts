@@ -59,11 +59,26 @@ export const settingsSchema = z.strictObject({
   retryTimes: count.default(2).describe('Retries of one request, beyond the first attempt.'),
   retryHttpCodes: z.array(z.number().int()).default([500, 502, 503, 504, 522, 524, 408, 429]).describe('HTTP codes that are retried.'),
   retryPriorityAdjust: z.number().int().default(-1).describe('Added to a retried request\'s priority.'),
+  retryBackoffBase: seconds.default(1).describe('Exponential backoff base: retry n waits a random time up to min(retryBackoffMax, base × 2^(n-1)) (full jitter).'),
+  retryBackoffMax: seconds.default(60).describe('Longest backoff wait before one retry, in seconds.'),
+  retryAfterMax: seconds.default(300).describe('Longest Retry-After / rate-limit reset honoured; a partner asking for longer fails the slot\'s requests, never sends them early.'),
 
-  httpcacheEnabled: z.boolean().default(false).describe('Cache responses (for development). Not implemented yet: enabling it stops the run.'),
+  autothrottleEnabled: z.boolean().default(false).describe('Adapt each slot\'s delay to the partner\'s latency (Scrapy\'s AutoThrottle); 429/503 also raise it.'),
+  autothrottleStartDelay: seconds.default(5).describe('AutoThrottle\'s initial delay per slot, in seconds.'),
+  autothrottleMaxDelay: seconds.default(60).describe('AutoThrottle\'s highest delay, in seconds.'),
+  autothrottleTargetConcurrency: z.number().positive().default(1).describe('Requests AutoThrottle aims to have in flight per partner at once.'),
+  autothrottleDebug: z.boolean().default(false).describe('Log every AutoThrottle adjustment (INFO).'),
+
+  robotstxtObey: z.boolean().default(false).describe('Fetch robots.txt per host, skip disallowed URLs and honour Crawl-delay (off: APIs seldom serve one).'),
+  robotstxtUserAgent: z.string().optional().describe('User-agent token matched in robots.txt; default: the botName.'),
+
+  httpcacheEnabled: z.boolean().default(false).describe('Cache responses, so developing a spider does not hammer the partner.'),
   httpcacheDir: z.string().default('.teinei/httpcache').describe('Where the HTTP cache lives on disk.'),
   httpcachePolicy: z.enum(['dummy', 'rfc2616']).default('dummy').describe('"dummy" replays everything; "rfc2616" follows Cache-Control.'),
   httpcacheExpirationSecs: count.default(0).describe('Cached entries older than this are refetched. 0 means never expire.'),
+  httpcacheIgnoreHttpCodes: z.array(z.number().int()).default([408, 429, 500, 502, 503, 504, 522, 524]).describe('Statuses never stored (so a retry never replays a 429 or a 5xx); set [] to store everything.'),
+  httpcacheIgnoreMissing: z.boolean().default(false).describe('Requests not in the cache are ignored instead of downloaded (offline replay).'),
+  httpcacheStore: z.custom<object>((v) => typeof v === 'object' && v !== null, 'a Keyv instance or a Keyv store').optional().describe('Any Keyv instance or store (e.g. @keyv/redis) for cache metadata; default: files under httpcacheDir.'),
 
   httperrorAllowedCodes: z.array(z.number().int()).default([]).describe('Non-2xx codes that still reach spider callbacks.'),
   httperrorAllowAll: z.boolean().default(false).describe('Pass every response to callbacks, whatever its status.'),
@@ -82,9 +97,13 @@ export const settingsSchema = z.strictObject({
   itemPipelines: components.default({}).describe('Item pipelines by name → order (or { component, order }); null disables.'),
   downloaderMiddlewares: components.default({}).describe('Downloader middlewares merged over downloaderMiddlewaresBase.'),
   downloaderMiddlewaresBase: components.default({
+    // First: a disallowed request goes no further (Scrapy's order, 100).
     DefaultHeadersMiddleware: 400,
     UserAgentMiddleware: 500,
+    // Cache below Retry: responses pass Retry (and RateLimit) first, so a 429 is retried, never cached.
     RetryMiddleware: 550,
+    // Above Retry: sees every 429/503 and rate-limit header before Retry decides, and pauses the slot.
+    RateLimitMiddleware: 560,
     DownloaderStats: 850,
   }).describe('The built-in downloader middlewares and their order (lower runs first on the way out).'),
   spiderMiddlewares: components.default({}).describe('Spider middlewares merged over spiderMiddlewaresBase.'),
@@ -99,6 +118,7 @@ export const settingsSchema = z.strictObject({
     CloseSpider: 0,
     LogStats: 0,
     FeedExporter: 0,
+    AutoThrottle: 0,
   }).describe('The built-in extensions.'),
 
   logLevel: logLevel.default('INFO').describe('Least severe level that is logged.'),

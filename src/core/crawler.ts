@@ -82,9 +82,11 @@ export class Crawler {
     this.spider.crawler = this;
     this.slots = parts.slots ?? new MemorySlots((key) => {
       const override = settings.downloadSlots[key] ?? {};
+      const delay = override.delay ?? settings.downloadDelay;
       return {
         concurrency: override.concurrency ?? settings.concurrentRequestsPerDomain,
-        delay: override.delay ?? settings.downloadDelay,
+        // AutoThrottle starts each slot at its start delay and adapts it from there.
+        delay: settings.autothrottleEnabled ? Math.max(delay, settings.autothrottleStartDelay) : delay,
         randomizeDelay: override.randomizeDelay ?? settings.randomizeDownloadDelay,
       };
     });

@@ -53,10 +53,7 @@ export class Downloader {
           break;
         }
       }
-      response ??= await this.slots.run(Downloader.slotKey(request), () => {
-        if (this.signals.has('requestReachedDownloader')) this.signals.emit('requestReachedDownloader', { spider: this.spider, request });
-        return this.handler.download(request);
-      });
+      response ??= await this.download(request);
     } catch (error) {
       if (error instanceof SlotCancelled) throw error;
       const recovered = await this.recover(request, error);
@@ -69,6 +66,21 @@ export class Downloader {
       response = result;
     }
     return response;
+  }
+
+  /** Waits for the request's slot, downloads, and reports latency (seconds, as Scrapy's download_latency). */
+  private download(request: Request): Promise<Response> {
+    const slot = Downloader.slotKey(request);
+    return this.slots.run(slot, async () => {
+      if (this.signals.has('requestReachedDownloader')) this.signals.emit('requestReachedDownloader', { spider: this.spider, request });
+      const started = performance.now();
+      const response = await this.handler.download(request);
+      const latency = (performance.now() - started) / 1000;
+      request.meta.downloadLatency = latency;
+      // Synchronous, inside the slot: a pause or a new delay applies before the slot's next start.
+      if (this.signals.has('responseDownloaded')) this.signals.emit('responseDownloaded', { spider: this.spider, request, response, slot, latency });
+      return response;
+    });
   }
 
   private async recover(request: Request, error: unknown): Promise<Response | Request> {

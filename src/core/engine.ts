@@ -37,6 +37,7 @@ export class Engine {
   private pumpAgain = false;
   private closeReason: string | undefined;
   private finished!: (reason: string) => void;
+  private readonly closing = new AbortController();
   private readonly done: Promise<string>;
 
   constructor(private readonly parts: EngineParts) {
@@ -66,10 +67,16 @@ export class Engine {
     if (this.closeReason === undefined) {
       this.closeReason = reason;
       this.parts.logger.info(`Closing spider (${reason})`);
+      this.closing.abort();
     }
     this.parts.downloader.cancelWaiting();
     if (force) this.parts.downloader.abortAll();
     if (this.active === 0 && !this.pumping) this.finished(this.closeReason);
+  }
+
+  /** Aborted when the spider starts closing: components cut their waits short with it. */
+  get closingSignal(): AbortSignal {
+    return this.closing.signal;
   }
 
   /** Requests in flight (dequeued and not yet fully processed). */

@@ -15,6 +15,8 @@ export interface SignalMap {
   requestScheduled: { spider: Spider; request: Request };
   requestDropped: { spider: Spider; request: Request };
   requestReachedDownloader: { spider: Spider; request: Request };
+  /** A response came from the network (not the cache), before the downloader middlewares see it. */
+  responseDownloaded: { spider: Spider; request: Request; response: Response; slot: string; latency: number };
   responseReceived: { spider: Spider; request: Request; response: Response };
   itemScraped: { spider: Spider; item: object; response: Response | undefined };
   itemDropped: { spider: Spider; item: object; response: Response | undefined; error: Error };

@@ -24,6 +24,8 @@ export interface SlotLimiter {
   run<T>(key: string, task: () => Promise<T>): Promise<T>;
   /** No task of slot `key` starts before `epochMs` (a partner's Retry-After or rate-limit reset). */
   pauseUntil(key: string, epochMs: number): void;
+  /** Epoch ms before which slot `key` starts nothing (0 when not paused). */
+  pausedUntil(key: string): number;
   /** Changes a slot's delay at run time (AutoThrottle). */
   setDelay(key: string, seconds: number): void;
   /** The slot's current delay in seconds. */
@@ -50,7 +52,19 @@ interface Slot {
   waiting: Waiter[];
   /** Epoch ms before which the next task may not start (last start + delay, or a pause). */
   readyAt: number;
+  /** Epoch ms of a partner-requested pause (Retry-After, rate-limit reset). */
+  paused: number;
+  /** Start times within the last second, oldest first (the per-second cap). */
+  recent: number[];
   timer: NodeJS.Timeout | undefined;
+}
+
+/**
+ * Most starts a delay allows in any one-second window: randomized gaps (0.5–1.5 × delay) average
+ * out, but a run of short ones must never exceed what the delay promises per second.
+ */
+function perSecondCap(delay: number): number {
+  return delay > 0 ? Math.max(1, Math.floor(1 / delay + 1e-9)) : Infinity;
 }
 
 /** In-process slots: a counter and a FIFO of waiters per slot, one timer per waiting slot. */
@@ -61,7 +75,7 @@ export class MemorySlots implements SlotLimiter {
 
   run<T>(key: string, task: () => Promise<T>): Promise<T> {
     const slot = this.slot(key);
-    if (slot.waiting.length === 0 && slot.active < slot.policy.concurrency && Date.now() >= slot.readyAt) {
+    if (slot.waiting.length === 0 && slot.active < slot.policy.concurrency && Date.now() >= this.nextStart(slot)) {
       return this.execute(key, slot, task);
     }
     return new Promise<T>((resolve, reject) => {
@@ -72,7 +86,13 @@ export class MemorySlots implements SlotLimiter {
 
   pauseUntil(key: string, epochMs: number): void {
     const slot = this.slot(key);
+    slot.paused = Math.max(slot.paused, epochMs);
     slot.readyAt = Math.max(slot.readyAt, epochMs);
+  }
+
+  pausedUntil(key: string): number {
+    const paused = this.slots.get(key)?.paused ?? 0;
+    return paused > Date.now() ? paused : 0;
   }
 
   setDelay(key: string, seconds: number): void {
@@ -101,7 +121,12 @@ export class MemorySlots implements SlotLimiter {
   private async execute<T>(key: string, slot: Slot, task: () => Promise<T>): Promise<T> {
     slot.active++;
     const { delay, randomizeDelay } = slot.policy;
-    if (delay > 0) slot.readyAt = Math.max(slot.readyAt, Date.now() + delay * 1000 * (randomizeDelay ? 0.5 + Math.random() : 1));
+    if (delay > 0) {
+      const now = Date.now();
+      slot.readyAt = Math.max(slot.readyAt, now + delay * 1000 * (randomizeDelay ? 0.5 + Math.random() : 1));
+      slot.recent.push(now);
+      if (slot.recent.length > perSecondCap(delay)) slot.recent.shift();
+    }
     try {
       return await task();
     } finally {
@@ -112,7 +137,7 @@ export class MemorySlots implements SlotLimiter {
 
   private drain(key: string, slot: Slot): void {
     while (slot.waiting.length && slot.active < slot.policy.concurrency) {
-      const wait = slot.readyAt - Date.now();
+      const wait = this.nextStart(slot) - Date.now();
       if (wait > 0) {
         slot.timer ??= setTimeout(() => {
           slot.timer = undefined;
@@ -124,10 +149,18 @@ export class MemorySlots implements SlotLimiter {
     }
   }
 
+  /** When the next start may happen: after the spacing, any pause, and the per-second cap. */
+  private nextStart(slot: Slot): number {
+    const cap = perSecondCap(slot.policy.delay);
+    // +1 ms: a start exactly 1000 ms after the oldest would share a closed one-second window with it.
+    const capped = slot.recent.length >= cap ? slot.recent[slot.recent.length - cap]! + 1001 : 0;
+    return Math.max(slot.readyAt, capped);
+  }
+
   private slot(key: string): Slot {
     let slot = this.slots.get(key);
     if (!slot) {
-      slot = { policy: this.policyFor(key), active: 0, waiting: [], readyAt: 0, timer: undefined };
+      slot = { policy: this.policyFor(key), active: 0, waiting: [], readyAt: 0, paused: 0, recent: [], timer: undefined };
       this.slots.set(key, slot);
     }
     return slot;

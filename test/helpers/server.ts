@@ -90,6 +90,8 @@ export const fastSettings: SettingsInput = {
   downloadDelay: 0,
   logstatsInterval: 0,
   downloadTimeout: 10,
+  // Retries back off for up to 10 ms, not seconds: tests of the backoff itself set their own.
+  retryBackoffBase: 0.01,
   contact: 'mailto:tests@example.test',
 };
 
