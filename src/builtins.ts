@@ -11,6 +11,7 @@ import { LogStats } from './extensions/log-stats.js';
 import { DefaultHeadersMiddleware } from './middlewares/downloader/default-headers.js';
 import { RateLimitMiddleware } from './middlewares/downloader/rate-limit.js';
 import { RetryMiddleware } from './middlewares/downloader/retry.js';
+import { RobotsTxtMiddleware } from './middlewares/downloader/robotstxt.js';
 import { DownloaderStats } from './middlewares/downloader/stats.js';
 import { UserAgentMiddleware } from './middlewares/downloader/user-agent.js';
 import { DepthMiddleware } from './middlewares/spider/depth.js';
@@ -22,6 +23,7 @@ type Registry<T> = Record<string, ComponentClass<T>>;
 
 /** Built-in downloader middlewares by name. */
 export const builtinDownloaderMiddlewares = {
+  RobotsTxtMiddleware,
   DefaultHeadersMiddleware,
   UserAgentMiddleware,
   RetryMiddleware,

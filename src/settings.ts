@@ -98,6 +98,7 @@ export const settingsSchema = z.strictObject({
   downloaderMiddlewares: components.default({}).describe('Downloader middlewares merged over downloaderMiddlewaresBase.'),
   downloaderMiddlewaresBase: components.default({
     // First: a disallowed request goes no further (Scrapy's order, 100).
+    RobotsTxtMiddleware: 100,
     DefaultHeadersMiddleware: 400,
     UserAgentMiddleware: 500,
     // Cache below Retry: responses pass Retry (and RateLimit) first, so a 429 is retried, never cached.

@@ -5,9 +5,11 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
 import { gotScraping, type Got } from 'got-scraping';
 import type { Settings } from '../../settings.js';
-import { Request } from '../../http/request.js';
+import { hasHeader, Request } from '../../http/request.js';
 import { Response } from '../../http/response.js';
 import { DownloadError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -39,7 +41,10 @@ export class HttpDownloadHandler implements DownloadHandler {
       retry: { limit: 0 },
       throwHttpErrors: false,
       responseType: 'buffer',
-      decompress: true,
+      // Decoded here instead (decodeBody): got-scraping's decoding made got count decoded bytes
+      // against the compressed Content-Length and stop reporting progress past it, so a small gzip
+      // body could inflate without bound before downloadMaxsize was checked.
+      decompress: false,
       maxRedirects: settings.redirectMaxTimes,
       context: { useHeaderGenerator: false, insecureHTTPParser: false },
     }) as Got;
@@ -52,32 +57,36 @@ export class HttpDownloadHandler implements DownloadHandler {
     const warnSize = meta.downloadWarnsize ?? this.settings.downloadWarnsize;
     const pending = this.client(request.url, {
       method: request.method as 'GET',
-      headers: request.headers,
+      headers: hasHeader(request.headers, 'accept-encoding') ? request.headers : { ...request.headers, 'Accept-Encoding': acceptEncoding },
       body: request.body,
       followRedirect: this.settings.redirectEnabled && !meta.dontRedirect,
       ...(timeoutSecs > 0 ? { timeout: { request: timeoutSecs * 1000 } } : {}),
     });
-    let tooLarge = 0;
+    // Why the download was cancelled for its size: the Content-Length announced, or the bytes received.
+    let tooLarge: string | undefined;
     if (maxSize > 0) {
+      // Emitted when the headers arrive (total = Content-Length) and then per chunk of bytes on the
+      // wire, so a body announced too large is aborted before it streams and any other as soon as it
+      // passes the max.
       pending.on('downloadProgress', (progress: { transferred: number; total?: number }) => {
-        const size = Math.max(progress.transferred, progress.total ?? 0);
-        if (size > maxSize && !tooLarge) {
-          tooLarge = size;
-          pending.cancel();
-        }
+        if (tooLarge) return;
+        if (progress.transferred > maxSize) tooLarge = `received ${progress.transferred} bytes`;
+        else if ((progress.total ?? 0) > maxSize) tooLarge = `expected response size (${progress.total})`;
+        if (tooLarge) pending.cancel();
       });
     }
     this.inFlight.add(pending);
     try {
       const got = await pending;
-      const body = got.body as unknown as Buffer;
+      const { body, headers } = await decodeBody(got.body as unknown as Buffer, got.headers, request, maxSize);
       if (warnSize > 0 && body.length > warnSize) {
         this.logger.warning(`Received (${body.length}) bytes larger than download warn size (${warnSize}) in request ${request}.`);
       }
-      return new Response({ url: got.url, status: got.statusCode, headers: got.headers, body, request });
+      return new Response({ url: got.url, status: got.statusCode, headers, body, request });
     } catch (error) {
+      if (error instanceof DownloadError) throw error;
       if (tooLarge) {
-        throw new DownloadError(`Cancelling download of ${request.url}: body size (${tooLarge}) larger than download max size (${maxSize})`, request, 'DownloadMaxsizeExceeded', error);
+        throw new DownloadError(`Cancelling download of ${request.url}: ${tooLarge} larger than download max size (${maxSize})`, request, 'DownloadMaxsizeExceeded', error);
       }
       throw toDownloadError(error, request, timeoutSecs);
     } finally {
@@ -96,6 +105,42 @@ export class HttpDownloadHandler implements DownloadHandler {
   }
 }
 
+/** What we ask for when the request does not say (what got sends on Node 20). */
+const acceptEncoding = 'gzip, deflate, br';
+
+// Lenient like browsers (and got-scraping): a body missing its last bytes of framing still decodes.
+const zlibOptions = { finishFlush: zlib.constants.Z_SYNC_FLUSH };
+const decoders: Record<string, (body: Buffer, options: zlib.ZlibOptions & zlib.BrotliOptions) => Promise<Buffer>> = {
+  gzip: promisify(zlib.gunzip),
+  'x-gzip': promisify(zlib.gunzip),
+  // "deflate" is zlib-wrapped by the spec, raw in some servers: the first byte tells.
+  deflate: (body, options) => ((body[0]! & 0x0f) === 8 ? promisify(zlib.inflate)(body, options) : promisify(zlib.inflateRaw)(body, options)),
+  br: (body, options) => promisify(zlib.brotliDecompress)(body, { ...options, finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH }),
+};
+
+/**
+ * Decodes a Content-Encoding the handler knows, never past `maxSize` bytes (zlib stops there), and
+ * drops Content-Encoding and Content-Length, which describe the encoded body. Other encodings are
+ * left as they came.
+ */
+async function decodeBody(raw: Buffer, headers: http.IncomingHttpHeaders, request: Request, maxSize: number): Promise<{ body: Buffer; headers: http.IncomingHttpHeaders }> {
+  const encoding = headers['content-encoding']?.trim().toLowerCase();
+  const decode = encoding ? decoders[encoding] : undefined;
+  if (!decode) return { body: raw, headers };
+  const { 'content-encoding': _, 'content-length': __, ...decoded } = headers;
+  if (raw.length === 0) return { body: raw, headers: decoded };
+  try {
+    const body = await decode(raw, maxSize > 0 ? { ...zlibOptions, maxOutputLength: maxSize } : zlibOptions);
+    return { body, headers: decoded };
+  } catch (error) {
+    const e = error as { code?: string; message?: string };
+    if (e.code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new DownloadError(`Cancelling download of ${request.url}: its ${encoding} body (${raw.length} bytes) decodes to more than download max size (${maxSize})`, request, 'DownloadMaxsizeExceeded', error);
+    }
+    throw new DownloadError(`Download of ${request.url} failed: could not decode its ${encoding} body: ${e.message ?? String(error)}`, request, e.code ?? 'DecodeError', error);
+  }
+}
+
 function toDownloadError(error: unknown, request: Request, timeoutSecs: number): DownloadError {
   const e = error as { name?: string; code?: string; message?: string };
   if (e.name === 'TimeoutError') {
@@ -103,5 +148,8 @@ function toDownloadError(error: unknown, request: Request, timeoutSecs: number):
   }
   if (e.name === 'CancelError') return new DownloadError(`Download of ${request.url} was cancelled`, request, 'CancelError', error);
   const code = e.code && e.code !== 'ERR_GOT_REQUEST_ERROR' ? e.code : (e.name ?? 'Error');
-  return new DownloadError(`Download of ${request.url} failed: ${e.message ?? String(error)}`, request, code, error);
+  // A ReadError is a failure after the headers, e.g. a body cut short (the connection closed before
+  // its Content-Length or last chunk), which got reports as ECONNRESET "The server aborted pending request".
+  const when = e.name === 'ReadError' ? ' while reading the body' : '';
+  return new DownloadError(`Download of ${request.url} failed${when}: ${e.message ?? String(error)}`, request, code, error);
 }
