@@ -9,6 +9,7 @@ import { FeedExporter } from './extensions/feed-exporter.js';
 import { AutoThrottle } from './extensions/autothrottle.js';
 import { LogStats } from './extensions/log-stats.js';
 import { DefaultHeadersMiddleware } from './middlewares/downloader/default-headers.js';
+import { HttpCacheMiddleware } from './middlewares/downloader/httpcache.js';
 import { RateLimitMiddleware } from './middlewares/downloader/rate-limit.js';
 import { RetryMiddleware } from './middlewares/downloader/retry.js';
 import { RobotsTxtMiddleware } from './middlewares/downloader/robotstxt.js';
@@ -26,6 +27,7 @@ export const builtinDownloaderMiddlewares = {
   RobotsTxtMiddleware,
   DefaultHeadersMiddleware,
   UserAgentMiddleware,
+  HttpCacheMiddleware,
   RetryMiddleware,
   RateLimitMiddleware,
   DownloaderStats,

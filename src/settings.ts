@@ -102,6 +102,7 @@ export const settingsSchema = z.strictObject({
     DefaultHeadersMiddleware: 400,
     UserAgentMiddleware: 500,
     // Cache below Retry: responses pass Retry (and RateLimit) first, so a 429 is retried, never cached.
+    HttpCacheMiddleware: 540,
     RetryMiddleware: 550,
     // Above Retry: sees every 429/503 and rate-limit header before Retry decides, and pauses the slot.
     RateLimitMiddleware: 560,

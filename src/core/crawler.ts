@@ -74,7 +74,6 @@ export class Crawler {
     readonly settings: Settings,
     parts: CrawlerParts = {},
   ) {
-    if (settings.httpcacheEnabled) throw new SettingsError('Invalid setting httpcacheEnabled=true: the HTTP cache is not implemented yet', 'httpcacheEnabled', true);
     this.spiderLogger = new Logger(spiderClass.spiderName, settings.logLevel, parts.logSink ?? stderrSink, this.stats);
     this.logger = this.spiderLogger;
     this.spider = new spiderClass();
