@@ -32,6 +32,11 @@ export interface SlotLimiter {
   delayOf(key: string): number;
   /** Rejects every task still waiting (not yet started) with SlotCancelled. */
   cancelWaiting(): void;
+  /**
+   * Rejects the tasks waiting in slot `key` (not yet started) with `error()`; returns how many.
+   * Used when a partner asks for a pause longer than anyone will wait (retryAfterMax).
+   */
+  rejectWaiting?(key: string, error: () => Error): number;
   /** Cancels waiting tasks and stops timers. */
   close(): Promise<void>;
 }
@@ -66,6 +71,14 @@ interface Slot {
 function perSecondCap(delay: number): number {
   return delay > 0 ? Math.max(1, Math.floor(1 / delay + 1e-9)) : Infinity;
 }
+
+/**
+ * How much longer than one second the per-second cap's window is. The partner counts arrivals,
+ * not our starts: a request that reaches it late (a new connection, a busy event loop) and one
+ * that reaches it fast can land closer together than they started. Measured on loopback, that
+ * squeeze reached ~11 ms, enough for 11 arrivals in one second with a 1 ms margin.
+ */
+const CAP_MARGIN_MS = 25;
 
 /** In-process slots: a counter and a FIFO of waiters per slot, one timer per waiting slot. */
 export class MemorySlots implements SlotLimiter {
@@ -113,6 +126,16 @@ export class MemorySlots implements SlotLimiter {
     }
   }
 
+  rejectWaiting(key: string, error: () => Error): number {
+    const slot = this.slots.get(key);
+    if (!slot) return 0;
+    clearTimeout(slot.timer);
+    slot.timer = undefined;
+    const waiting = slot.waiting.splice(0);
+    for (const waiter of waiting) waiter.cancel(error());
+    return waiting.length;
+  }
+
   async close(): Promise<void> {
     this.cancelWaiting();
     this.slots.clear();
@@ -152,8 +175,9 @@ export class MemorySlots implements SlotLimiter {
   /** When the next start may happen: after the spacing, any pause, and the per-second cap. */
   private nextStart(slot: Slot): number {
     const cap = perSecondCap(slot.policy.delay);
-    // +1 ms: a start exactly 1000 ms after the oldest would share a closed one-second window with it.
-    const capped = slot.recent.length >= cap ? slot.recent[slot.recent.length - cap]! + 1001 : 0;
+    // The margin also covers Date.now()'s 1 ms steps: a start exactly 1000 ms after the oldest
+    // would share a closed one-second window with it.
+    const capped = slot.recent.length >= cap ? slot.recent[slot.recent.length - cap]! + 1000 + CAP_MARGIN_MS : 0;
     return Math.max(slot.readyAt, capped);
   }
 

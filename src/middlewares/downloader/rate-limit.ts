@@ -66,7 +66,14 @@ export class RateLimitMiddleware implements DownloaderMiddleware {
     this.slots.pauseUntil(slot, now + wait * 1000);
     this.stats.max('ratelimit/max_pause_seconds', wait);
     const message = `Pausing ${slot} for ${wait.toFixed(1)} s (${why}) after ${response.url}`;
-    if (wait > this.maxWait) this.logger.error(`${message}; over retryAfterMax (${this.maxWait} s): its requests fail until then`);
-    else this.logger.info(message);
+    if (wait > this.maxWait) {
+      this.logger.error(`${message}; over retryAfterMax (${this.maxWait} s): its requests fail until then`);
+      // Requests already waiting in the slot would otherwise wait out the whole pause.
+      const reason = `the partner asked to pause ${slot} until ${new Date(now + wait * 1000).toISOString()} (${Math.ceil(wait)} s), over retryAfterMax (${this.maxWait} s)`;
+      const refused = this.slots.rejectWaiting?.(slot, () => new PartnerPauseTooLong(`Not sending it: ${reason}`));
+      if (refused) this.stats.inc('ratelimit/refused_count', refused);
+    } else {
+      this.logger.info(message);
+    }
   }
 }
