@@ -26,8 +26,8 @@ export interface SlotLimiter {
   pauseUntil(key: string, epochMs: number): void;
   /** Epoch ms before which slot `key` starts nothing (0 when not paused). */
   pausedUntil(key: string): number;
-  /** Changes a slot's delay at run time (AutoThrottle). */
-  setDelay(key: string, seconds: number): void;
+  /** Changes a slot's delay at run time (AutoThrottle, Crawl-delay); `randomize: false` makes it a minimum gap. */
+  setDelay(key: string, seconds: number, options?: { randomize?: boolean }): void;
   /** The slot's current delay in seconds. */
   delayOf(key: string): number;
   /** Rejects every task still waiting (not yet started) with SlotCancelled. */
@@ -108,9 +108,9 @@ export class MemorySlots implements SlotLimiter {
     return paused > Date.now() ? paused : 0;
   }
 
-  setDelay(key: string, seconds: number): void {
+  setDelay(key: string, seconds: number, options: { randomize?: boolean } = {}): void {
     const slot = this.slot(key);
-    slot.policy = { ...slot.policy, delay: seconds };
+    slot.policy = { ...slot.policy, delay: seconds, randomizeDelay: options.randomize ?? slot.policy.randomizeDelay };
   }
 
   delayOf(key: string): number {

@@ -92,8 +92,8 @@ describe('RobotsTxtMiddleware', () => {
 
   it('honours Crawl-delay: arrivals at least ~0.3 s apart with downloadDelay 0, logged once', async () => {
     robots.body = 'User-agent: *\nCrawl-delay: 0.3\n';
-    // Unrandomized: a randomized slot spreads each gap over 0.5–1.5 × the delay.
-    const { items, logs } = await run(['/a', '/b', '/c', '/d'], { ...obey, downloadDelay: 0, randomizeDownloadDelay: false });
+    // randomizeDownloadDelay stays on (the default): Crawl-delay is a minimum gap all the same.
+    const { items, logs } = await run(['/a', '/b', '/c', '/d'], { ...obey, downloadDelay: 0 });
     expect(items).toHaveLength(4);
     expect(pathsHit()).toHaveLength(5);
     const at = server.hits.map((h) => h.at);

@@ -89,7 +89,8 @@ export class RobotsTxtMiddleware implements DownloaderMiddleware {
   /** Raises the slot's delay to at least the Crawl-delay (each time: AutoThrottle may have lowered it). */
   private applyCrawlDelay(slot: string, crawlDelay: number, robotsUrl: string): void {
     const current = this.slots.delayOf(slot);
-    if (current < crawlDelay) this.slots.setDelay(slot, crawlDelay);
+    // Crawl-delay is a minimum gap, so it is not randomized down to half of it.
+    if (current < crawlDelay) this.slots.setDelay(slot, crawlDelay, { randomize: false });
     if (!this.delayedSlots.has(slot)) {
       this.delayedSlots.add(slot);
       this.logger.info(`Crawl-delay of ${crawlDelay} s from ${robotsUrl} for user agent "${this.agentToken}": slot ${slot} delay is now ${Math.max(current, crawlDelay)} s`);
