@@ -8,7 +8,10 @@ import type { Request } from '../../http/request.js';
 import type { Response } from '../../http/response.js';
 import type { DownloaderMiddleware } from '../types.js';
 
-/** Scrapy's DownloaderStats. */
+/**
+ * Scrapy's DownloaderStats, counting only the network: cache hits (flag 'cached') stop before
+ * this middleware on the way out, so they are left out on the way back too (see httpcache/hit).
+ */
 export class DownloaderStats implements DownloaderMiddleware {
   static fromCrawler(crawler: Crawler): DownloaderStats {
     return new DownloaderStats(crawler.stats);
@@ -23,6 +26,7 @@ export class DownloaderStats implements DownloaderMiddleware {
   }
 
   processResponse(_request: Request, response: Response): Response {
+    if (response.flags.includes('cached')) return response;
     this.stats.inc('downloader/response_count');
     this.stats.inc(`downloader/response_status_count/${response.status}`);
     this.stats.inc('downloader/response_bytes', response.body.length);
