@@ -21,8 +21,8 @@ export function formatSummary(result: CrawlResult): string {
   return [
     `${result.spiderName}: ${result.closeReason} in ${num('elapsed_time_seconds').toFixed(1)} s`,
     `  items     ${n(num('item_scraped_count'))} scraped, ${n(num('item_dropped_count'))} dropped`,
-    `  requests  ${n(num('downloader/request_count'))} sent, ${n(num('downloader/response_count'))} responses${statuses.length ? ` (${statuses.join(', ')})` : ''}`,
-    `  retries   ${n(num('retry/count'))}${num('retry/max_reached') ? `, ${n(num('retry/max_reached'))} gave up` : ''}`,
+    `  requests  ${n(num('downloader/request_count'))} sent, ${n(num('downloader/response_count'))} responses${statuses.length ? ` (${statuses.join(', ')})` : ''}${num('httpcache/hit') ? `, ${n(num('httpcache/hit'))} from the cache` : ''}`,
+    `  retries   ${n(num('retry/count'))}${num('retry/max_reached') ? `, ${n(num('retry/max_reached'))} gave up` : ''}${num('ratelimit/retry_after_count') + num('ratelimit/budget_exhausted_count') ? `; paused ${n(num('ratelimit/retry_after_count') + num('ratelimit/budget_exhausted_count'))} times when the partner asked` : ''}`,
     `  failures  ${n(num('downloader/exception_count'))} download exceptions${exceptions.length ? ` (${exceptions.join(', ')})` : ''}, ${n(num('httperror/response_ignored_count'))} HTTP errors ignored, ${n(Object.entries(s).filter(([k]) => k.startsWith('spider_exceptions/')).reduce((sum, [, v]) => sum + (v as number), 0))} spider exceptions`,
     `  errors    ${n(errors)} logged`,
   ].join('\n');
