@@ -24,6 +24,11 @@ export interface SlotLimiter {
   run<T>(key: string, task: () => Promise<T>): Promise<T>;
   /** No task of slot `key` starts before `epochMs` (a partner's Retry-After or rate-limit reset). */
   pauseUntil(key: string, epochMs: number): void;
+  /**
+   * The partner's remaining budget for slot `key` until `resetAt` (epoch ms), as its rate-limit
+   * headers said in the response that is finishing now: starts beyond it wait for the reset.
+   */
+  setBudget(key: string, remaining: number, resetAt: number): void;
   /** Epoch ms before which slot `key` starts nothing (0 when not paused). */
   pausedUntil(key: string): number;
   /** Changes a slot's delay at run time (AutoThrottle, Crawl-delay); `randomize: false` makes it a minimum gap. */
@@ -61,6 +66,9 @@ interface Slot {
   paused: number;
   /** Start times within the last second, oldest first (the per-second cap). */
   recent: number[];
+  /** Starts the partner still allows before `budgetResetAt` (Infinity when it gave no budget). */
+  budget: number;
+  budgetResetAt: number;
   timer: NodeJS.Timeout | undefined;
 }
 
@@ -103,6 +111,14 @@ export class MemorySlots implements SlotLimiter {
     slot.readyAt = Math.max(slot.readyAt, epochMs);
   }
 
+  setBudget(key: string, remaining: number, resetAt: number): void {
+    const slot = this.slot(key);
+    // Called inside the finishing request's task: the others in flight were counted or not by the
+    // partner; assume they will all be counted against what is left.
+    slot.budget = remaining - (slot.active - 1);
+    slot.budgetResetAt = resetAt;
+  }
+
   pausedUntil(key: string): number {
     const paused = this.slots.get(key)?.paused ?? 0;
     return paused > Date.now() ? paused : 0;
@@ -143,6 +159,7 @@ export class MemorySlots implements SlotLimiter {
 
   private async execute<T>(key: string, slot: Slot, task: () => Promise<T>): Promise<T> {
     slot.active++;
+    slot.budget--;
     const { delay, randomizeDelay } = slot.policy;
     if (delay > 0) {
       const now = Date.now();
@@ -172,19 +189,27 @@ export class MemorySlots implements SlotLimiter {
     }
   }
 
-  /** When the next start may happen: after the spacing, any pause, and the per-second cap. */
+  /** When the next start may happen: after the spacing, any pause, the per-second cap and the partner's budget. */
   private nextStart(slot: Slot): number {
     const cap = perSecondCap(slot.policy.delay);
     // The margin also covers Date.now()'s 1 ms steps: a start exactly 1000 ms after the oldest
     // would share a closed one-second window with it.
     const capped = slot.recent.length >= cap ? slot.recent[slot.recent.length - cap]! + 1000 + CAP_MARGIN_MS : 0;
-    return Math.max(slot.readyAt, capped);
+    if (slot.budget <= 0 && slot.budgetResetAt <= Date.now()) {
+      // After a reset the partner's new budget is unknown (a sliding window frees one request, a
+      // fixed one all): one start, whose response sets the real budget. Without an answer within
+      // the slot's delay (or a second when it has none), one more rather than stall.
+      slot.budget = 1;
+      slot.budgetResetAt = Date.now() + (slot.policy.delay > 0 ? slot.policy.delay * 1000 : 1000);
+    }
+    const budgeted = slot.budget <= 0 ? slot.budgetResetAt : 0;
+    return Math.max(slot.readyAt, capped, budgeted);
   }
 
   private slot(key: string): Slot {
     let slot = this.slots.get(key);
     if (!slot) {
-      slot = { policy: this.policyFor(key), active: 0, waiting: [], readyAt: 0, paused: 0, recent: [], timer: undefined };
+      slot = { policy: this.policyFor(key), active: 0, waiting: [], readyAt: 0, paused: 0, recent: [], budget: Infinity, budgetResetAt: 0, timer: undefined };
       this.slots.set(key, slot);
     }
     return slot;

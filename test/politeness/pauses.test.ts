@@ -16,7 +16,8 @@ afterEach(async () => {
 
 describe('a strict 10-per-second partner, eager settings', () => {
   it('eager settings (8 concurrent, no delay) trip the limit, obey every Retry-After and recover every page', async () => {
-    partner = await startStrictPartner({ pages: 30, itemsPerPage: 4, limitPerSecond: 10, retryAfterSeconds: 1 });
+    // No budget headers until it refuses: with them, teinei stays under the limit (next test).
+    partner = await startStrictPartner({ pages: 30, itemsPerPage: 4, limitPerSecond: 10, retryAfterSeconds: 1, budgetHeaders: false });
     let client!: ReturnType<typeof watchPauses>;
     const { items, result, logs } = await runSpider(allPagesSpider(partner), {
       settings: { downloadDelay: 0, concurrentRequestsPerDomain: 8 },
@@ -36,6 +37,19 @@ describe('a strict 10-per-second partner, eager settings', () => {
     expect(result.stats['ratelimit/retry_after_count']).toBeGreaterThan(0);
     expect(result.stats['retry/max_reached']).toBeUndefined();
     expect(messages(logs, 'ERROR')).toEqual([]);
+  });
+});
+
+describe('a strict 10-per-second partner announcing its budget, eager settings', () => {
+  it('spends no more than RateLimit-Remaining allows: no 429, never over the limit', async () => {
+    partner = await startStrictPartner({ pages: 30, itemsPerPage: 4, limitPerSecond: 10, retryAfterSeconds: 1 });
+    const { items, result } = await runSpider(allPagesSpider(partner), { settings: { downloadDelay: 0, concurrentRequestsPerDomain: 8 } });
+    report(`eager with budget headers: ${partner.arrivals.length} arrivals, ${partner.served429} × 429, max ${partner.maxInAnyWindow()} in any 1 s`);
+    expect(partner.served429).toBe(0);
+    expect(partner.maxInAnyWindow()).toBeLessThanOrEqual(10);
+    expect(partner.violations({ graceMs: 0 })).toEqual([]);
+    expect(itemIds(items)).toEqual(ids(120));
+    expect(result.stats['retry/max_reached']).toBeUndefined();
   });
 });
 

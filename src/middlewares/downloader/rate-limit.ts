@@ -10,7 +10,7 @@ import { TeineiError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { SlotLimiter } from '../../core/slots.js';
 import type { StatsCollector } from '../../core/stats.js';
-import { rateLimitWaitSeconds, retryAfterSeconds } from '../../http/backoff-headers.js';
+import { rateLimitBudget, retryAfterSeconds } from '../../http/backoff-headers.js';
 import type { Request } from '../../http/request.js';
 import type { Response } from '../../http/response.js';
 import type { DownloaderMiddleware } from '../types.js';
@@ -57,10 +57,13 @@ export class RateLimitMiddleware implements DownloaderMiddleware {
       why = `${response.status} with Retry-After`;
       if (wait !== undefined) this.stats.inc('ratelimit/retry_after_count');
     }
-    if (wait === undefined) {
-      wait = rateLimitWaitSeconds(response, now);
+    const budget = rateLimitBudget(response, now);
+    // No more starts before the reset than the partner still allows.
+    if (budget && budget.remaining > 0) this.slots.setBudget(slot, budget.remaining, now + budget.resetSeconds * 1000);
+    if (wait === undefined && budget && budget.remaining <= 0) {
+      wait = budget.resetSeconds;
       why = 'rate-limit budget exhausted';
-      if (wait !== undefined) this.stats.inc('ratelimit/budget_exhausted_count');
+      this.stats.inc('ratelimit/budget_exhausted_count');
     }
     if (wait === undefined || wait <= 0) return;
     this.slots.pauseUntil(slot, now + wait * 1000);
