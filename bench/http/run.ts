@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { RunnerResult } from './runners/common.js';
+import { median, positiveInt, table, tail } from '../lib/harness.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const ROOT = join(HERE, '..', '..');
@@ -39,12 +40,6 @@ function intList(value: string | undefined, fallback: number[]): number[] {
   return list;
 }
 
-function positiveInt(value: string | undefined, fallback: number, name: string): number {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${value}`);
-  return n;
-}
 
 function runnerList(value: string | undefined): RunnerName[] {
   if (!value) return [...ALL_RUNNERS];
@@ -121,9 +116,6 @@ interface RunRecord {
   serverCpuMs?: number;
 }
 
-function tail(text: string, max = 2000): string {
-  return text.length > max ? `…${text.slice(-max)}` : text;
-}
 
 async function runOnce(server: Server, runner: RunnerName, pages: number, round: number): Promise<RunRecord> {
   const storageDir = runner === 'crawlee' ? mkdtempSync(join(tmpdir(), 'teinei-bench-crawlee-')) : undefined;
@@ -175,12 +167,6 @@ async function runOnce(server: Server, runner: RunnerName, pages: number, round:
 
 // ---------------------------------------------------------------- statistics
 
-function median(values: number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 interface Cell {
   runner: RunnerName;
@@ -316,11 +302,6 @@ function fmt(value: number | undefined, digits = 0): string {
   return value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(digits);
 }
 
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cols: string[]) => cols.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
 
 function report(cells: Cell[]): string {
   const out: string[] = [];

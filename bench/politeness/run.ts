@@ -24,6 +24,7 @@ import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { StrictPartnerStats } from '../../test/helpers/strict-partner.js';
 import type { RunnerArgs, RunnerResult } from './runners/common.js';
+import { median, positiveInt, table, tail } from '../lib/harness.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const ROOT = join(HERE, '..', '..');
@@ -42,12 +43,6 @@ type ContenderName = (typeof ALL_CONTENDERS)[number];
 const ALL_SCENARIOS = ['paced', 'eager'] as const;
 type ScenarioName = (typeof ALL_SCENARIOS)[number];
 
-function positiveInt(value: string | undefined, fallback: number, name: string): number {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${value}`);
-  return n;
-}
 
 function nonNegativeInt(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined || value === '') return fallback;
@@ -196,9 +191,6 @@ interface RunRecord {
   pagesLost?: number;
 }
 
-function tail(text: string, max = 2000): string {
-  return text.length > max ? `…${text.slice(-max)}` : text;
-}
 
 function command(runner: RunnerKind, args: RunnerArgs): [string, string[]] {
   const json = JSON.stringify(args);
@@ -263,12 +255,6 @@ async function runOnce(scenario: Scenario, contender: Contender, round: number):
 
 // ---------------------------------------------------------------- statistics
 
-function median(values: number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 interface Range {
   min: number;
@@ -422,11 +408,6 @@ function rangeText(r: Range | undefined, digits = 0): string {
   return r.min === r.max ? fmt(r.min, digits) : `${fmt(r.min, digits)}–${fmt(r.max, digits)}`;
 }
 
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cols: string[]) => cols.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
 
 function runsText(c: Cell): string {
   return c.failedRuns ? `${c.okRuns} (+${c.failedRuns} failed)` : String(c.okRuns);
