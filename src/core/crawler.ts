@@ -44,7 +44,7 @@ export interface CrawlerParts {
   queue?: RequestQueue;
   /** Seen fingerprints (default: in memory). */
   seen?: SeenSet;
-  /** Per-domain limiter (default: bottleneck, in process). */
+  /** Per-domain limiter (default: MemorySlots, in process). */
   slots?: SlotLimiter;
   /** Download handler (default: got-scraping). */
   handler?: DownloadHandler;
