@@ -68,7 +68,7 @@ export class LiveLine {
       const requests = stats.count('downloader/request_count');
       return `${name}: ${n(requests)} requests, ${n(stats.count('item_scraped_count'))} items, ${(requests / seconds).toFixed(1)} req/s${stats.count('retry/count') ? `, ${n(stats.count('retry/count'))} retries` : ''}`;
     });
-    this.stream.write(`\r\x1b[2K${parts.join(' | ')}`.slice(0, (this.stream.columns ?? 120) + 8));
+    this.stream.write(`\r\x1b[2K${parts.join(' | ')}`.slice(0, (this.stream.columns || 120) + 8));
     this.shown = true;
   }
 
