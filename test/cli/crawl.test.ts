@@ -136,6 +136,21 @@ describe('crawl', () => {
   });
 });
 
+describe('crawl on a terminal', () => {
+  it('draws a live line (requests, items, rate) on a TTY and still prints the summary', async () => {
+    // `script` (util-linux) gives the child a pseudo-terminal, as a person's shell would.
+    const command = `${process.execPath} ${join(root, 'bin', 'crawl.js')} pages --base-url ${baseUrl} --path /slow --count 1 -s closespiderPagecount=4`;
+    const result = await new Promise<Run>((resolve) => {
+      const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: project, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d));
+      child.on('exit', (code) => resolve({ code, stdout, stderr: '' }));
+    });
+    expect(result.stdout).toMatch(/\r\x1b\[2Kpages: \d+ requests, \d+ items, [\d.]+ req\/s/);
+    expect(result.stdout).toMatch(/pages: closespider_pagecount in/);
+  });
+});
+
 describe('crawl graceful stop', () => {
   it('stops on SIGINT: in-flight requests finish, the feed is committed, exit 1 with reason shutdown', async () => {
     const out = join(tmp, 'stopped.jsonl');
