@@ -21,6 +21,15 @@ export interface CrawlerProcessOptions {
   parts?: () => Omit<CrawlerParts, 'logSink'>;
 }
 
+/** Options of one `crawl()`. */
+export interface CrawlOptions {
+  /**
+   * Settings for this spider only, over its customSettings (under the process's `overrides`):
+   * e.g. a MySqlPipeline writing to this spider's table when several run in one process.
+   */
+  settings?: SettingsInput;
+}
+
 /** Runs spiders and awaits their results. */
 export class CrawlerProcess {
   private readonly crawlers: Crawler[] = [];
@@ -40,14 +49,17 @@ export class CrawlerProcess {
 
   /**
    * Adds a spider to run on start(). Arguments are checked against the spider's `args` schema now.
+   * Settings layer, lowest first: defaults, the process's, the spider's customSettings,
+   * `options.settings`, the process's `overrides`.
    * @throws SpiderArgsError naming each bad argument; SettingsError for bad customSettings
    */
-  crawl<S extends SpiderClass>(spiderClass: S, args: Record<string, unknown> = {}): Crawler {
+  crawl<S extends SpiderClass>(spiderClass: S, args: Record<string, unknown> = {}, options: CrawlOptions = {}): Crawler {
     if (this.running) throw new Error('CrawlerProcess already started: create a new one for another run');
     const parsedArgs = parseSpiderArgs(spiderClass, args);
     const settings = resolveSettings(
       this.settings as Record<string, unknown>,
       spiderClass.customSettings as Record<string, unknown> | undefined,
+      options.settings as Record<string, unknown> | undefined,
       this.options.overrides as Record<string, unknown> | undefined,
     );
     const crawler = new Crawler(spiderClass, parsedArgs, settings, { ...this.options.parts?.(), logSink: this.options.logSink });

@@ -4,7 +4,7 @@
 export { Spider, type SpiderClass, type CallbackResult } from './spiders/spider.js';
 export { Request, type RequestOptions, type CallbackRef, type HeadersInit } from './http/request.js';
 export { Response, type ResponseInit, type ResponseHeaders } from './http/response.js';
-export { CrawlerProcess, parseSpiderArgs, type CrawlerProcessOptions } from './crawler-process.js';
+export { CrawlerProcess, parseSpiderArgs, type CrawlerProcessOptions, type CrawlOptions } from './crawler-process.js';
 export { Crawler, type CrawlResult, type CrawlerParts } from './core/crawler.js';
 export {
   settingsSchema,

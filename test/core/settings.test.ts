@@ -103,6 +103,17 @@ describe('setting layers in a crawl', () => {
     expect(lastUa()).toBe('cli-ua/3');
   });
 
+  it("crawl()'s own settings sit over customSettings and under overrides", async () => {
+    const run = async (overrides?: SettingsInput) => {
+      const proc = new CrawlerProcess({ ...fastSettings, userAgent: 'process-ua/1' }, { logSink: () => {}, overrides });
+      proc.crawl(uaSpider(server.url, { userAgent: 'spider-ua/2' }), {}, { settings: { userAgent: 'crawl-ua/4' } });
+      await proc.start();
+      return lastUa();
+    };
+    expect(await run()).toBe('crawl-ua/4');
+    expect(await run({ userAgent: 'cli-ua/3' })).toBe('cli-ua/3');
+  });
+
   it('invalid customSettings throw SettingsError from crawl()', () => {
     const proc = new CrawlerProcess(fastSettings, { logSink: () => {} });
     expect(() => proc.crawl(uaSpider(server.url, { concurrentRequests: 0 }))).toThrow(SettingsError);
