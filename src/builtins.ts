@@ -18,6 +18,7 @@ import { UserAgentMiddleware } from './middlewares/downloader/user-agent.js';
 import { DepthMiddleware } from './middlewares/spider/depth.js';
 import { HttpErrorMiddleware } from './middlewares/spider/http-error.js';
 import { OffsiteMiddleware } from './middlewares/spider/offsite.js';
+import { ValidationPipeline } from './pipelines/validation.js';
 import type { DownloaderMiddleware, Extension, ItemPipeline, SpiderMiddleware } from './middlewares/types.js';
 
 type Registry<T> = Record<string, ComponentClass<T>>;
@@ -49,5 +50,7 @@ export const builtinExtensions = {
   AutoThrottle,
 } as unknown as Registry<Extension>;
 
-/** Built-in item pipelines by name (none yet: pipelines are added by the project). */
-export const builtinItemPipelines: Registry<ItemPipeline> = {};
+/** Built-in item pipelines by name. */
+export const builtinItemPipelines = {
+  ValidationPipeline,
+} as unknown as Registry<ItemPipeline>;

@@ -52,3 +52,4 @@ export { Rfc2616Policy } from './httpcache/policy-rfc2616.js';
 export { FeedWriter, type FeedResult } from './feeds/index.js';
 export { version } from './version.js';
 export { defineConfig, type TeineiConfig } from './config.js';
+export { ValidationPipeline, ValidationError, type ValidationPipelineOptions, type ValidationIssue, type ItemSchema } from './pipelines/validation.js';

@@ -95,6 +95,11 @@ export const settingsSchema = z.strictObject({
 
   feeds: feedsSchema.default({}).describe('Feeds to write: path template → { format, overwrite, fields }.'),
   itemPipelines: components.default({}).describe('Item pipelines by name → order (or { component, order }); null disables.'),
+  itemPipelinesBase: components.default({
+    // Built only for spiders with `static item`; first, so later pipelines get parsed, valid items.
+    ValidationPipeline: 100,
+  }).describe('The built-in item pipelines and their order (ValidationPipeline runs only for spiders with `static item`).'),
+  validationRejectsFile: z.string().min(1).optional().describe('JSON-lines file the built-in ValidationPipeline appends each rejected item to (`%(name)s`, `%(time)s` expanded).'),
   downloaderMiddlewares: components.default({}).describe('Downloader middlewares merged over downloaderMiddlewaresBase.'),
   downloaderMiddlewaresBase: components.default({
     // First: a disallowed request goes no further (Scrapy's order, 100).

@@ -94,7 +94,7 @@ export class Crawler {
     this.extensions = build<Extension>('extensions', 'extensionsBase', builtinExtensions);
     const downloaderMiddlewares = build<DownloaderMiddleware>('downloaderMiddlewares', 'downloaderMiddlewaresBase', builtinDownloaderMiddlewares);
     const spiderMiddlewares = build<SpiderMiddleware>('spiderMiddlewares', 'spiderMiddlewaresBase', builtinSpiderMiddlewares);
-    const pipelines = buildComponents<ItemPipeline>('itemPipelines', {}, settings.itemPipelines, builtinItemPipelines, this).map((c) => c.instance);
+    const pipelines = build<ItemPipeline>('itemPipelines', 'itemPipelinesBase', builtinItemPipelines);
 
     this.scheduler = new Scheduler({
       queue: parts.queue ?? new MemoryRequestQueue(settings.schedulerOrder),

@@ -29,14 +29,16 @@ export class ItemProcessor {
     let current = item;
     try {
       for (const pipeline of this.pipelines) {
-        const result = pipeline.process(current, this.spider);
+        const result = pipeline.process(current, this.spider, response);
         current = isPromise(result) ? await result : result;
       }
     } catch (error) {
       if (error instanceof DropItem) {
         this.stats.inc('item_dropped_count');
         this.stats.inc(`item_dropped_reasons_count/${error.reason}`);
-        this.logger.warning(`Dropped: ${error.message}${response ? ` (from ${response.url})` : ''}`);
+        // A message that already names the URL (e.g. ValidationError's) does not get it twice.
+        const from = response && !error.message.includes(response.url) ? ` (from ${response.url})` : '';
+        this.logger.warning(`Dropped: ${error.message}${from}`);
         if (this.signals.has('itemDropped')) await this.signals.emitWait('itemDropped', { spider: this.spider, item: current, response, error });
         return;
       }

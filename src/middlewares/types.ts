@@ -44,11 +44,12 @@ export interface SpiderMiddleware {
 
 /**
  * Processes each scraped item in order. Return the item (or a new one) to pass it on; throw
- * DropItem to drop it.
+ * DropItem to drop it. `response` is the response the item came from (undefined for items
+ * yielded by start()).
  */
 export interface ItemPipeline<In extends object = any, Out extends object = In> {
   open?(spider: Spider): MaybePromise<void>;
-  process(item: In, spider: Spider): MaybePromise<Out>;
+  process(item: In, spider: Spider, response?: Response): MaybePromise<Out>;
   close?(spider: Spider, reason: string): MaybePromise<void>;
 }
 

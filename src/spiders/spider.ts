@@ -30,6 +30,8 @@ export interface SpiderClass<S extends Spider = Spider> {
   allowedDomains?: string[];
   /** URLs the default start() requests with callback parse. */
   startUrls?: string[];
+  /** zod schema of the items (or kind → schema); the built-in ValidationPipeline drops invalid ones. */
+  item?: ZodType | Record<string, ZodType>;
 }
 
 /**
@@ -47,6 +49,12 @@ export abstract class Spider {
   static allowedDomains?: string[];
   /** URLs the default start() requests. */
   static startUrls?: string[];
+  /**
+   * zod schema of the spider's items, or a map kind → schema (the kind read from the item's `kind`
+   * field). When set, the built-in ValidationPipeline drops invalid items and passes on the parsed
+   * output (coercions, defaults).
+   */
+  static item?: ZodType | Record<string, ZodType>;
 
   /** Parsed arguments; narrow the type with `declare args: z.infer<typeof MySpider.args>`. */
   args: unknown = {};
