@@ -5,5 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // Provides `mysql` (MYSQL_URL, or a throwaway MariaDB started in the background) to the MySQL pipeline tests.
+    globalSetup: ['test/setup/mariadb.ts'],
   },
 });

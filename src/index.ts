@@ -53,3 +53,9 @@ export { FeedWriter, type FeedResult } from './feeds/index.js';
 export { version } from './version.js';
 export { defineConfig, type TeineiConfig } from './config.js';
 export { ValidationPipeline, ValidationError, type ValidationPipelineOptions, type ValidationIssue, type ItemSchema } from './pipelines/validation.js';
+export {
+  MySqlPipeline,
+  MySqlIdentifierError,
+  MySqlItemError,
+  type MySqlPipelineOptions,
+} from './pipelines/mysql.js';
