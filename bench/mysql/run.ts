@@ -78,10 +78,12 @@ async function main(): Promise<void> {
         times[runner].push(seconds);
         console.log(`[r${round}] ${runner.padEnd(8)} ${(ROWS / seconds).toFixed(0).padStart(7)} rows/s  ${seconds.toFixed(2)} s`);
       }
-      const [[a], [b]] = await Promise.all(
-        ['bench_batched', 'bench_per_item'].map((t) => admin.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n, SUM(CRC32(CONCAT_WS('|', id, name, phone, prefecture, \`limit\`, tags))) AS sum FROM ${t}`)),
-      );
-      const same = a![0]!.n === b![0]!.n && a![0]!.sum === b![0]!.sum && Number(a![0]!.n) === ROWS;
+      const digest = async (t: string) => {
+        const [result] = await admin.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n, SUM(CRC32(CONCAT_WS('|', id, name, phone, prefecture, \`limit\`, tags))) AS sum FROM ${t}`);
+        return `${result[0]!.n}:${result[0]!.sum}`;
+      };
+      const [a, b] = [await digest('bench_batched'), await digest('bench_per_item')];
+      const same = a === b && a.startsWith(`${ROWS}:`);
       identical &&= same;
     }
   } finally {
