@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise';
 import { inject } from 'vitest';
+import { Spider } from '../../src/spiders/spider.js';
 import './mariadb.js';
 
 /**
@@ -53,4 +54,17 @@ export async function createUser(conn: Connection): Promise<{ user: string; url:
   base.username = user;
   base.password = 'pw';
   return { user, url: base.toString() };
+}
+
+/** A spider whose start() yields the given items, calling `between(i)` before item i when given. */
+export function itemsSpider(items: object[], between?: (i: number) => Promise<void>) {
+  return class ItemsSpider extends Spider {
+    static override spiderName = 'items';
+    override async *start() {
+      for (let i = 0; i < items.length; i++) {
+        await between?.(i);
+        yield items[i]!;
+      }
+    }
+  };
 }

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MySqlPipeline, type MySqlPipelineOptions } from '../../src/pipelines/mysql.js';
 import { Spider } from '../../src/spiders/spider.js';
 import { freePort } from '../helpers/mariadb.js';
-import { adminConnection, createUser, mysqlUrl, selectAll, uniqueName } from '../helpers/mysql-db.js';
+import { adminConnection, createUser, itemsSpider, mysqlUrl, selectAll, uniqueName } from '../helpers/mysql-db.js';
 import { messages, runSpider, sleep } from '../helpers/server.js';
 
 let db: Connection;
@@ -29,17 +29,6 @@ afterAll(async () => {
   if (spoolDir) await rm(spoolDir, { recursive: true, force: true });
 });
 
-function itemsSpider(items: object[], between?: (i: number) => Promise<void>) {
-  return class ItemsSpider extends Spider {
-    static override spiderName = 'items';
-    override async *start() {
-      for (let i = 0; i < items.length; i++) {
-        await between?.(i);
-        yield items[i]!;
-      }
-    }
-  };
-}
 
 async function crawlInto(spider: ReturnType<typeof itemsSpider>, options: Partial<MySqlPipelineOptions> & Pick<MySqlPipelineOptions, 'table' | 'key'>) {
   const pipeline = new MySqlPipeline({ url, spoolDir, flushInterval: 0, retryBackoffBase: 0.01, ...options });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Response } from '../../src/http/response.js';
 import { MySqlPipeline, type MySqlPipelineOptions } from '../../src/pipelines/mysql.js';
 import { Spider } from '../../src/spiders/spider.js';
-import { adminConnection, mysqlUrl, selectAll, uniqueName } from '../helpers/mysql-db.js';
+import { adminConnection, itemsSpider, mysqlUrl, selectAll, uniqueName } from '../helpers/mysql-db.js';
 import { messages, runSpider, sendJson, sleep, startServer } from '../helpers/server.js';
 
 let db: Connection;
@@ -27,18 +27,6 @@ afterAll(async () => {
   if (spoolDir) await rm(spoolDir, { recursive: true, force: true });
 });
 
-/** A spider whose start() yields the given items, calling `between(i)` before item i when given. */
-function itemsSpider(items: object[], between?: (i: number) => Promise<void>) {
-  return class ItemsSpider extends Spider {
-    static override spiderName = 'items';
-    override async *start() {
-      for (let i = 0; i < items.length; i++) {
-        await between?.(i);
-        yield items[i]!;
-      }
-    }
-  };
-}
 
 /** Runs a spider with one MySqlPipeline. */
 async function crawlInto(spider: ReturnType<typeof itemsSpider>, options: Omit<MySqlPipelineOptions, 'url'>) {
