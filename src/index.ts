@@ -59,3 +59,14 @@ export {
   MySqlItemError,
   type MySqlPipelineOptions,
 } from './pipelines/mysql.js';
+export {
+  RecordScanner,
+  splitCsv,
+  chunkBaseName,
+  type RecordScannerOptions,
+  type ScannedRecord,
+  type BadRow,
+  type SplitCsvOptions,
+  type SplitCsvResult,
+  type SplitEncoding,
+} from './archive/index.js';

@@ -1,0 +1,183 @@
+/**
+ * Splits a large CSV file into chunk files of at most `chunkRows` records each, every chunk
+ * starting with the header row. Records are found with the quote-aware byte scanner and copied
+ * byte-for-byte (no field parsing, no re-encoding), so UTF-8 and CP932 files survive unchanged.
+ *
+ * Header / BOM choice: the header record is copied verbatim into every chunk, except that a UTF-8
+ * BOM (EF BB BF) is kept only in the first chunk and stripped from the others' headers. Thus the
+ * first chunk starts exactly like the source, and every chunk is a valid standalone CSV.
+ *
+ * Records whose field count differs from the header's (including blank lines in a multi-column
+ * file) and a record left inside an unclosed quote at end of input are not written to any chunk:
+ * they are listed in `badRows` and in `<outDir>/bad-rows.csv` (columns line, offset, reason;
+ * always written, header-only when there are none). Reading continues after a bad row.
+ */
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import path from 'node:path';
+import { finished } from 'node:stream/promises';
+import { RecordScanner, type ScannedRecord } from './record-scanner.js';
+
+export type SplitEncoding = 'utf8' | 'cp932';
+
+export interface SplitCsvOptions {
+  /** Path to the source .csv file. */
+  source: string;
+  /** Maximum data records per chunk file (positive integer). */
+  chunkRows: number;
+  /** Output directory (created if missing). */
+  outDir: string;
+  /** Informational only: bytes are copied as is. Recorded in the result. Default 'utf8'. */
+  encoding?: SplitEncoding;
+}
+
+export interface BadRow {
+  /** 1-based physical line where the record starts. */
+  line: number;
+  /** 0-based byte offset of the record in the source. */
+  offset: number;
+  reason: string;
+}
+
+export interface SplitCsvResult {
+  chunks: Array<{ path: string; rows: number }>;
+  /** Data records read (header excluded), bad ones included. */
+  rowsRead: number;
+  /** Data records written to chunk files. */
+  rowsWritten: number;
+  badRows: BadRow[];
+  /** The header record exactly as in the source (BOM and terminator included). */
+  header: Buffer;
+  encoding: SplitEncoding;
+  /** Path of the bad-rows report. */
+  badRowsPath: string;
+}
+
+const READ_SIZE = 64 * 1024;
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/** Source basename without extension, reduced to letters, digits, `.`, `_` and `-`; never empty, never a dot name. */
+export function chunkBaseName(source: string): string {
+  const base = path.basename(source, path.extname(source));
+  const clean = base.replace(/[^\p{L}\p{N}._-]/gu, '_').replace(/^\.+/, '').slice(0, 100);
+  return clean === '' ? 'chunk' : clean;
+}
+
+function csvCell(value: string | number): string {
+  const s = String(value);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Writes runs of buffers, merging adjacent subarrays of the same chunk into one write, honouring backpressure. */
+async function writeAll(ws: WriteStream, pieces: Buffer[]): Promise<void> {
+  let i = 0;
+  while (i < pieces.length) {
+    const first = pieces[i]!;
+    let end = first.byteOffset + first.length;
+    let j = i + 1;
+    while (j < pieces.length) {
+      const next = pieces[j]!;
+      if (next.buffer !== first.buffer || next.byteOffset !== end) break;
+      end += next.length;
+      j++;
+    }
+    const run = j === i + 1 ? first : Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
+    if (!ws.write(run)) await once(ws, 'drain');
+    i = j;
+  }
+}
+
+export async function splitCsv(options: SplitCsvOptions): Promise<SplitCsvResult> {
+  const { source, chunkRows, outDir } = options;
+  const encoding = options.encoding ?? 'utf8';
+  if (!Number.isInteger(chunkRows) || chunkRows < 1) throw new RangeError(`chunkRows must be a positive integer, got ${chunkRows}`);
+  await mkdir(outDir, { recursive: true });
+  const outRoot = path.resolve(outDir);
+  const base = chunkBaseName(source);
+
+  const result: SplitCsvResult = {
+    chunks: [],
+    rowsRead: 0,
+    rowsWritten: 0,
+    badRows: [],
+    header: Buffer.alloc(0),
+    encoding,
+    badRowsPath: path.join(outRoot, 'bad-rows.csv'),
+  };
+
+  let header: ScannedRecord | undefined;
+  let headerNoBom: Buffer = Buffer.alloc(0);
+  let ws: WriteStream | undefined;
+  let rowsInChunk = 0;
+  let pending: Buffer[] = [];
+
+  const closeChunk = async (): Promise<void> => {
+    if (!ws) return;
+    await writeAll(ws, pending);
+    pending = [];
+    ws.end();
+    await finished(ws);
+    ws = undefined;
+  };
+
+  const openChunk = (): void => {
+    const index = result.chunks.length + 1;
+    const file = path.join(outRoot, `${base}-${String(index).padStart(5, '0')}.csv`);
+    // Names come only from the sanitised basename, but check containment anyway.
+    if (path.dirname(file) !== outRoot) throw new Error(`refusing to write outside ${outRoot}: ${file}`);
+    ws = createWriteStream(file);
+    ws.on('error', () => {}); // surfaced through once('drain') / finished()
+    result.chunks.push({ path: file, rows: 0 });
+    rowsInChunk = 0;
+    pending.push(index === 1 ? result.header : headerNoBom);
+  };
+
+  const handle = async (rec: ScannedRecord): Promise<void> => {
+    if (!header) {
+      if (rec.error !== undefined) throw new Error(`invalid header record at line ${rec.line}: ${rec.error}`);
+      header = rec;
+      result.header = Buffer.from(rec.bytes); // own copy: do not pin the first read chunk
+      headerNoBom = result.header.subarray(0, 3).equals(BOM) ? result.header.subarray(3) : result.header;
+      return;
+    }
+    result.rowsRead++;
+    let reason = rec.error;
+    if (reason === undefined && rec.fields !== header.fields) reason = `expected ${header.fields} fields, got ${rec.fields}`;
+    if (reason !== undefined) {
+      result.badRows.push({ line: rec.line, offset: rec.offset, reason });
+      return;
+    }
+    if (!ws) openChunk();
+    pending.push(rec.bytes);
+    rowsInChunk++;
+    result.rowsWritten++;
+    result.chunks[result.chunks.length - 1]!.rows++;
+    if (rowsInChunk >= chunkRows) await closeChunk();
+  };
+
+  try {
+    const scanner = new RecordScanner();
+    const input = createReadStream(source, { highWaterMark: READ_SIZE });
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      for (const rec of scanner.push(chunk)) await handle(rec);
+      if (ws && pending.length > 0) {
+        await writeAll(ws, pending);
+        pending = [];
+      }
+    }
+    const last = scanner.end();
+    if (last) await handle(last);
+    await closeChunk();
+  } catch (error) {
+    if (ws) {
+      const open: WriteStream = ws;
+      open.destroy();
+    }
+    throw error;
+  }
+
+  const report = ['line,offset,reason\n', ...result.badRows.map((b) => `${b.line},${b.offset},${csvCell(b.reason)}\n`)].join('');
+  await writeFile(result.badRowsPath, report);
+  return result;
+}
