@@ -7,6 +7,7 @@ import { version } from '../version.js';
 import { CliError } from './cli-error.js';
 import { loadProject } from './project.js';
 import { knownArgFlags } from './spider-args.js';
+import { addSplitCommand } from './split.js';
 
 /** Runs `teinei`; resolves with the exit code. */
 export async function teineiMain(argv: string[], cwd = process.cwd()): Promise<number> {
@@ -21,6 +22,8 @@ export async function teineiMain(argv: string[], cwd = process.cwd()): Promise<n
         process.stdout.write(`${name}${file ? `\t${file}` : ''}${flags?.length ? `\t${flags.join(' ')}` : ''}\n`);
       }
     });
+  let code = 0;
+  addSplitCommand(program, (c) => (code = c));
   program
     .command('settings')
     .description('list every setting with its default and doc line')
@@ -42,5 +45,5 @@ export async function teineiMain(argv: string[], cwd = process.cwd()): Promise<n
     }
     throw error;
   }
-  return 0;
+  return code;
 }
