@@ -18,11 +18,12 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import { RecordScanner, type ScannedRecord } from './record-scanner.js';
+import { openZipEntry, safeEntryBaseName } from './zip.js';
 
 export type SplitEncoding = 'utf8' | 'cp932';
 
 export interface SplitCsvOptions {
-  /** Path to the source .csv file. */
+  /** Path to the source .csv file, or to a .zip archive (extension checked case-insensitively). */
   source: string;
   /** Maximum data records per chunk file (positive integer). */
   chunkRows: number;
@@ -30,6 +31,13 @@ export interface SplitCsvOptions {
   outDir: string;
   /** Informational only: bytes are copied as is. Recorded in the result. Default 'utf8'. */
   encoding?: SplitEncoding;
+  // --- zip sources (see zip.ts) ---
+  /** Zip only: exact entry name to split. Default: the archive's only .csv entry. */
+  entry?: string;
+  /** Zip only: largest accepted uncompressed entry size in bytes. Default 20 GiB. */
+  maxBytes?: number;
+  /** Zip only: largest accepted uncompressed/compressed ratio. Default 200. */
+  maxRatio?: number;
 }
 
 export interface BadRow {
@@ -94,7 +102,11 @@ export async function splitCsv(options: SplitCsvOptions): Promise<SplitCsvResult
   if (!Number.isInteger(chunkRows) || chunkRows < 1) throw new RangeError(`chunkRows must be a positive integer, got ${chunkRows}`);
   await mkdir(outDir, { recursive: true });
   const outRoot = path.resolve(outDir);
-  const base = chunkBaseName(source);
+  // --- zip sources: stream the chosen entry; chunk names come from its sanitised basename ---
+  const zipped = /\.zip$/i.test(source)
+    ? await openZipEntry(source, { entry: options.entry, maxBytes: options.maxBytes, maxRatio: options.maxRatio })
+    : undefined;
+  const base = chunkBaseName(zipped ? safeEntryBaseName(zipped.name) : source);
 
   const result: SplitCsvResult = {
     chunks: [],
@@ -158,7 +170,7 @@ export async function splitCsv(options: SplitCsvOptions): Promise<SplitCsvResult
 
   try {
     const scanner = new RecordScanner();
-    const input = createReadStream(source, { highWaterMark: READ_SIZE });
+    const input = zipped ? zipped.stream : createReadStream(source, { highWaterMark: READ_SIZE }); // zip: see above
     for await (const chunk of input as AsyncIterable<Buffer>) {
       for (const rec of scanner.push(chunk)) await handle(rec);
       if (ws && pending.length > 0) {
@@ -174,6 +186,7 @@ export async function splitCsv(options: SplitCsvOptions): Promise<SplitCsvResult
       const open: WriteStream = ws;
       open.destroy();
     }
+    zipped?.stream.destroy(); // zip: release the archive
     throw error;
   }
 
