@@ -13,7 +13,7 @@
  * always written, header-only when there are none). Reading continues after a bad row.
  */
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -38,6 +38,8 @@ export interface SplitCsvOptions {
   maxBytes?: number;
   /** Zip only: largest accepted uncompressed/compressed ratio. Default 200. */
   maxRatio?: number;
+  /** Called after each read with the bytes read so far and the total (the CLI's progress bar). */
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
 }
 
 export interface BadRow {
@@ -171,7 +173,11 @@ export async function splitCsv(options: SplitCsvOptions): Promise<SplitCsvResult
   try {
     const scanner = new RecordScanner();
     const input = zipped ? zipped.stream : createReadStream(source, { highWaterMark: READ_SIZE }); // zip: see above
+    const totalBytes = zipped ? zipped.uncompressedSize : (await stat(source)).size;
+    let bytesRead = 0;
     for await (const chunk of input as AsyncIterable<Buffer>) {
+      bytesRead += chunk.length;
+      options.onProgress?.(bytesRead, totalBytes);
       for (const rec of scanner.push(chunk)) await handle(rec);
       if (ws && pending.length > 0) {
         await writeAll(ws, pending);

@@ -12,7 +12,24 @@ interface SplitFlags {
   chunkRows: string;
   out: string;
   entry?: string;
-  encoding?: string;
+  encoding?: 'utf8' | 'cp932';
+}
+
+/** A one-line bar over bytes, redrawn at most every 100 ms. */
+function progressBar(stream: NodeJS.WriteStream) {
+  let last = 0;
+  return {
+    update: (read: number, total: number) => {
+      const now = Date.now();
+      if (now - last < 100 && read < total) return;
+      last = now;
+      const share = total > 0 ? Math.min(1, read / total) : 0;
+      const width = 30;
+      const filled = Math.round(share * width);
+      stream.write(`\r\x1b[2K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(share * 100).toFixed(0)}% ${(read / 2 ** 20).toFixed(0)}/${(total / 2 ** 20).toFixed(0)} MiB`);
+    },
+    done: () => stream.write('\r\x1b[2K'),
+  };
 }
 
 /** Adds the `split` command to the `teinei` program; `setCode` receives the exit code. */
@@ -31,13 +48,16 @@ export function addSplitCommand(program: Command, setCode: (code: number) => voi
       if (flags.encoding !== undefined && flags.encoding !== 'utf8' && flags.encoding !== 'cp932') {
         throw new CliError(`--encoding must be utf8 or cp932, got ${JSON.stringify(flags.encoding)}`);
       }
-      const options = { source, chunkRows, outDir: flags.out, encoding: flags.encoding, entry: flags.entry } as SplitCsvOptions;
+      const bar = process.stderr.isTTY ? progressBar(process.stderr) : undefined;
+      const options: SplitCsvOptions = { source, chunkRows, outDir: flags.out, encoding: flags.encoding, entry: flags.entry, onProgress: bar?.update };
       const started = performance.now();
       let result;
       try {
         result = await splitCsv(options);
       } catch (error) {
         throw new CliError(`split: ${(error as Error)?.message ?? error}`);
+      } finally {
+        bar?.done();
       }
       const seconds = (performance.now() - started) / 1000;
       process.stdout.write(
