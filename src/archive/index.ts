@@ -8,3 +8,7 @@ export {
   type OpenZipEntryOptions,
   type ZipEntryStream,
 } from './zip.js';
+export { detectEncoding, decoderFor, checkDecodes, normalizeEncoding, type TextEncoding, type DecodeCheck } from './encoding.js';
+export { compileWhere, type RowPredicate } from './filter.js';
+export { processChunks, type ProcessChunksOptions, type ProcessChunksResult, type ChunkResult } from './process-chunks.js';
+export type { ChunkTask } from './chunk-worker.js';
