@@ -18,6 +18,9 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import { RecordScanner, type ScannedRecord } from './record-scanner.js';
+import { decoderFor } from './encoding.js';
+import { parseRecordFields } from './fields.js';
+import { compileWhere } from './filter.js';
 import { openZipEntry, safeEntryBaseName } from './zip.js';
 
 export type SplitEncoding = 'utf8' | 'cp932';
@@ -38,6 +41,11 @@ export interface SplitCsvOptions {
   maxBytes?: number;
   /** Zip only: largest accepted uncompressed/compressed ratio. Default 200. */
   maxRatio?: number;
+  /**
+   * Keep only records matching this expression (the CLI's `--where`), e.g.
+   * `date >= 20171224 && date <= 20171225`; only then are fields parsed (decoded with `encoding`).
+   */
+  where?: string;
   /** Called after each read with the bytes read so far and the total (the CLI's progress bar). */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
 }
@@ -147,10 +155,12 @@ export async function splitCsv(options: SplitCsvOptions): Promise<SplitCsvResult
     pending.push(index === 1 ? result.header : headerNoBom);
   };
 
+  let keep: ((rec: ScannedRecord) => boolean) | undefined;
   const handle = async (rec: ScannedRecord): Promise<void> => {
     if (!header) {
       if (rec.error !== undefined) throw new Error(`invalid header record at line ${rec.line}: ${rec.error}`);
       header = rec;
+      if (options.where) keep = recordFilter(options.where, rec, encoding);
       result.header = Buffer.from(rec.bytes); // own copy: do not pin the first read chunk
       headerNoBom = result.header.subarray(0, 3).equals(BOM) ? result.header.subarray(3) : result.header;
       return;
@@ -162,6 +172,7 @@ export async function splitCsv(options: SplitCsvOptions): Promise<SplitCsvResult
       result.badRows.push({ line: rec.line, offset: rec.offset, reason });
       return;
     }
+    if (keep && !keep(rec)) return;
     if (!ws) openChunk();
     pending.push(rec.bytes);
     rowsInChunk++;
@@ -172,8 +183,9 @@ export async function splitCsv(options: SplitCsvOptions): Promise<SplitCsvResult
 
   try {
     const scanner = new RecordScanner();
-    const input = zipped ? zipped.stream : createReadStream(source, { highWaterMark: READ_SIZE }); // zip: see above
+    // Sized before the stream opens, so a missing file fails here and not as an unhandled stream error.
     const totalBytes = zipped ? zipped.uncompressedSize : (await stat(source)).size;
+    const input = zipped ? zipped.stream : createReadStream(source, { highWaterMark: READ_SIZE }); // zip: see above
     let bytesRead = 0;
     for await (const chunk of input as AsyncIterable<Buffer>) {
       bytesRead += chunk.length;
@@ -199,4 +211,17 @@ export async function splitCsv(options: SplitCsvOptions): Promise<SplitCsvResult
   const report = ['line,offset,reason\n', ...result.badRows.map((b) => `${b.line},${b.offset},${csvCell(b.reason)}\n`)].join('');
   await writeFile(result.badRowsPath, report);
   return result;
+}
+
+/** A predicate over raw records from a `where` expression, with the header's column names. */
+function recordFilter(where: string, header: ScannedRecord, encoding: SplitEncoding): (rec: ScannedRecord) => boolean {
+  const decode = decoderFor(encoding);
+  const names = parseRecordFields(decode(header.bytes));
+  const predicate = compileWhere(where, names);
+  return (rec) => {
+    const values = parseRecordFields(decode(rec.bytes));
+    const row: Record<string, string> = {};
+    for (let i = 0; i < names.length; i++) row[names[i]!] = values[i] ?? '';
+    return predicate(row);
+  };
 }

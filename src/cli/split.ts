@@ -1,5 +1,5 @@
 /**
- * `teinei split <source> --chunk-rows N --out DIR [--entry NAME] [--encoding utf8|cp932]`:
+ * `teinei split <source> --chunk-rows N --out DIR [--entry NAME] [--encoding utf8|cp932] [--where EXPR]`:
  * splits a CSV (or a CSV inside a zip) into chunk files of N records, each with the header,
  * byte-exact. Exit codes as `crawl`: 0 every row written, 1 bad rows were set aside, 2 bad usage
  * or unreadable input.
@@ -13,6 +13,7 @@ interface SplitFlags {
   out: string;
   entry?: string;
   encoding?: 'utf8' | 'cp932';
+  where?: string;
 }
 
 /** A one-line bar over bytes, redrawn at most every 100 ms. */
@@ -42,6 +43,7 @@ export function addSplitCommand(program: Command, setCode: (code: number) => voi
     .requiredOption('--out <dir>', 'directory for the chunk files and bad-rows.csv')
     .option('--entry <name>', 'the CSV entry inside a zip')
     .option('--encoding <encoding>', 'utf8 or cp932 (bytes are copied as they are either way)')
+    .option('--where <expression>', "keep matching records only, e.g. 'date >= 20171224 && date <= 20171225'")
     .action(async (source: string, flags: SplitFlags) => {
       const chunkRows = Number(flags.chunkRows);
       if (!Number.isInteger(chunkRows) || chunkRows <= 0) throw new CliError(`--chunk-rows must be a positive integer, got ${JSON.stringify(flags.chunkRows)}`);
@@ -49,7 +51,7 @@ export function addSplitCommand(program: Command, setCode: (code: number) => voi
         throw new CliError(`--encoding must be utf8 or cp932, got ${JSON.stringify(flags.encoding)}`);
       }
       const bar = process.stderr.isTTY ? progressBar(process.stderr) : undefined;
-      const options: SplitCsvOptions = { source, chunkRows, outDir: flags.out, encoding: flags.encoding, entry: flags.entry, onProgress: bar?.update };
+      const options: SplitCsvOptions = { source, chunkRows, outDir: flags.out, encoding: flags.encoding, entry: flags.entry, where: flags.where, onProgress: bar?.update };
       const started = performance.now();
       let result;
       try {

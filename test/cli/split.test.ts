@@ -50,3 +50,10 @@ it('exits 2 for a bad --chunk-rows, a missing option, and a missing file', async
   expect(missing.code).toBe(2);
   expect(missing.stderr).toMatch(/nope\.csv/);
 });
+
+it('--where keeps only matching records', async () => {
+  const result = await teinei(['split', join(tmp, 'plans.csv'), '--chunk-rows', '10', '--out', join(tmp, 'where'), '--where', 'date >= 20171225 && date <= 20171226']);
+  expect(result.code).toBe(0);
+  expect(readFileSync(join(tmp, 'where', 'plans-00001.csv'), 'utf8')).toBe('id,name,date\n2,"multi\nline",20171225\n3,c,20171226\n');
+  expect(result.stdout).toMatch(/5 rows read, 2 written/);
+});
