@@ -79,4 +79,6 @@ export {
   type ProcessChunksResult,
   type ChunkResult,
   type ChunkTask,
+  mysqlChunkTask,
+  type MySqlChunkTaskOptions,
 } from './archive/index.js';

@@ -12,3 +12,4 @@ export { detectEncoding, decoderFor, checkDecodes, normalizeEncoding, type TextE
 export { compileWhere, type RowPredicate } from './filter.js';
 export { processChunks, type ProcessChunksOptions, type ProcessChunksResult, type ChunkResult } from './process-chunks.js';
 export type { ChunkTask } from './chunk-worker.js';
+export { mysqlChunkTask, type MySqlChunkTaskOptions } from './tasks/mysql.js';
