@@ -72,7 +72,7 @@ export interface SplitCsvResult {
   badRowsPath: string;
 }
 
-const READ_SIZE = 64 * 1024;
+const READ_SIZE = 256 * 1024;
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /** Source basename without extension, reduced to letters, digits, `.`, `_` and `-`; never empty, never a dot name. */
@@ -148,7 +148,8 @@ export async function splitCsv(options: SplitCsvOptions): Promise<SplitCsvResult
     const file = path.join(outRoot, `${base}-${String(index).padStart(5, '0')}.csv`);
     // Names come only from the sanitised basename, but check containment anyway.
     if (path.dirname(file) !== outRoot) throw new Error(`refusing to write outside ${outRoot}: ${file}`);
-    ws = createWriteStream(file);
+    // A deep write buffer lets the next read proceed while the last chunk is still being written.
+    ws = createWriteStream(file, { highWaterMark: 1024 * 1024 });
     ws.on('error', () => {}); // surfaced through once('drain') / finished()
     result.chunks.push({ path: file, rows: 0 });
     rowsInChunk = 0;
