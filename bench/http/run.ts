@@ -12,13 +12,13 @@
  * bench/http/results/latest.json.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { RunnerResult } from './runners/common.js';
-import { median, positiveInt, table, tail } from '../lib/harness.js';
+import { median, positiveInt, runMain, table, tail, writeResults } from '../lib/harness.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const ROOT = join(HERE, '..', '..');
@@ -389,35 +389,16 @@ async function main(): Promise<number> {
   const cells = summarise(records);
   console.log(`\n${report(cells)}`);
 
-  const resultsDir = join(HERE, 'results');
-  mkdirSync(resultsDir, { recursive: true });
-  const file = join(resultsDir, 'latest.json');
   const marginal = Object.fromEntries(config.runners.map((r) => [r, marginalCpuPer1k(cells, r) ?? null]));
-  writeFileSync(
-    file,
-    `${JSON.stringify(
-      {
-        date: new Date().toISOString(),
-        machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, totalMemMb: totalmem() / 2 ** 20 },
-        config,
-        runs: records,
-        summary: cells,
-        marginalCpuMsPer1k: marginal,
-        checks: checks(cells),
-        context: context(cells),
-      },
-      (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value),
-      2,
-    )}\n`,
-  );
-  console.log(`\nresults written to ${file}`);
+  writeResults(HERE, {
+    config,
+    runs: records,
+    summary: cells,
+    marginalCpuMsPer1k: marginal,
+    checks: checks(cells),
+    context: context(cells),
+  });
   return records.every((r) => r.ok) ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -17,14 +17,14 @@
  * test, and it exits 0 even when a check fails (1 only when a run crashed or timed out).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { StrictPartnerStats } from '../../test/helpers/strict-partner.js';
 import type { RunnerArgs, RunnerResult } from './runners/common.js';
-import { median, positiveInt, table, tail } from '../lib/harness.js';
+import { median, positiveInt, runMain, table, tail, writeResults } from '../lib/harness.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const ROOT = join(HERE, '..', '..');
@@ -525,35 +525,16 @@ async function main(): Promise<number> {
   const cells = summarise(records, list);
   console.log(`\n${report(cells, list)}`);
 
-  const resultsDir = join(HERE, 'results');
-  mkdirSync(resultsDir, { recursive: true });
-  const file = join(resultsDir, 'latest.json');
-  writeFileSync(
-    file,
-    `${JSON.stringify(
-      {
-        date: new Date().toISOString(),
-        machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, totalMemMb: totalmem() / 2 ** 20 },
-        scrapy: scrapy.ok ? scrapy.version : `skipped: ${scrapy.why}`,
-        config,
-        scenarios: list,
-        runs: records,
-        summary: cells,
-        checks: checks(cells),
-        context: context(cells),
-      },
-      (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value),
-      2,
-    )}\n`,
-  );
-  console.log(`\nresults written to ${file}`);
+  writeResults(HERE, {
+    scrapy: scrapy.ok ? scrapy.version : `skipped: ${scrapy.why}`,
+    config,
+    scenarios: list,
+    runs: records,
+    summary: cells,
+    checks: checks(cells),
+    context: context(cells),
+  });
   return records.every((r) => r.ok) ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-    process.exit(1);
-  },
-);
+runMain(main);
