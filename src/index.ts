@@ -79,6 +79,11 @@ export {
   type ProcessChunksResult,
   type ChunkResult,
   type ChunkTask,
+  type ChunkTaskContext,
+  type RowTask,
+  defineRowTask,
+  type RecordSink,
+  type CompiledWhere,
   mysqlChunkTask,
   type MySqlChunkTaskOptions,
 } from './archive/index.js';

@@ -34,7 +34,7 @@ export function normalizeEncoding(name: string): TextEncoding {
  * Returns the byte offset of the first invalid UTF-8 sequence, or -1 when all is valid.
  * With `allowTruncatedEnd`, an incomplete (but so far valid) sequence at the very end is accepted.
  */
-function firstInvalidUtf8(buf: Buffer, allowTruncatedEnd: boolean): { offset: number; reason: string } | null {
+export function firstInvalidUtf8(buf: Buffer, allowTruncatedEnd: boolean): { offset: number; reason: string } | null {
   const len = buf.length;
   let i = 0;
   while (i < len) {
@@ -84,8 +84,8 @@ const isCp932Lead = (b: number): boolean => (b >= 0x81 && b <= 0x9f) || (b >= 0x
 const isCp932Trail = (b: number): boolean => b >= 0x40 && b <= 0xfc && b !== 0x7f;
 const hex = (b: number): string => `0x${b.toString(16).padStart(2, '0')}`;
 
-/** First CP932 byte (sequence) that is structurally invalid or unmapped; null when clean. */
-function firstInvalidCp932(buf: Buffer): { offset: number; reason: string } | null {
+/** First CP932 byte (sequence) that is structurally invalid; null when clean. Offsets are 0-based in `buf`. */
+export function firstInvalidCp932(buf: Buffer): { offset: number; reason: string } | null {
   const len = buf.length;
   let i = 0;
   while (i < len) {

@@ -19,6 +19,9 @@
 
 export type RowPredicate = (row: Record<string, string>) => boolean;
 
+/** A compiled `where`: the predicate, and the columns it reads (so callers can parse only those). */
+export type CompiledWhere = RowPredicate & { readonly columns: readonly string[] };
+
 type CompareOp = '==' | '!=' | '>=' | '<=' | '>' | '<';
 
 type Token =
@@ -252,9 +255,20 @@ function checkColumns(node: Node, header: readonly string[]): void {
   }
 }
 
+function columnsOf(node: Node, into: Set<string>): Set<string> {
+  if (node.kind === 'cmp') {
+    for (const op of [node.left, node.right]) if (op.kind === 'column') into.add(op.name);
+  } else if (node.kind === 'not') columnsOf(node.expr, into);
+  else {
+    columnsOf(node.left, into);
+    columnsOf(node.right, into);
+  }
+  return into;
+}
+
 /** Compiles a `--where` expression against a header into a row predicate. Throws on syntax errors and unknown columns. */
-export function compileWhere(expression: string, header: readonly string[]): RowPredicate {
+export function compileWhere(expression: string, header: readonly string[]): CompiledWhere {
   const ast = new Parser(expression, tokenize(expression)).parse();
   checkColumns(ast, header);
-  return compileNode(ast);
+  return Object.assign(compileNode(ast), { columns: [...columnsOf(ast, new Set())] });
 }

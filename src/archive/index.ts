@@ -1,4 +1,4 @@
-export { RecordScanner, type RecordScannerOptions, type ScannedRecord } from './record-scanner.js';
+export { RecordScanner, type RecordScannerOptions, type ScannedRecord, type RecordSink } from './record-scanner.js';
 export { splitCsv, chunkBaseName, type BadRow, type SplitCsvOptions, type SplitCsvResult, type SplitEncoding } from './split.js';
 export {
   openZipEntry,
@@ -9,7 +9,7 @@ export {
   type ZipEntryStream,
 } from './zip.js';
 export { detectEncoding, decoderFor, checkDecodes, normalizeEncoding, type TextEncoding, type DecodeCheck } from './encoding.js';
-export { compileWhere, type RowPredicate } from './filter.js';
+export { compileWhere, type RowPredicate, type CompiledWhere } from './filter.js';
 export { processChunks, type ProcessChunksOptions, type ProcessChunksResult, type ChunkResult } from './process-chunks.js';
-export type { ChunkTask } from './chunk-worker.js';
+export { defineRowTask, type ChunkTask, type ChunkTaskContext, type RowTask } from './chunk-task.js';
 export { mysqlChunkTask, type MySqlChunkTaskOptions } from './tasks/mysql.js';

@@ -101,7 +101,7 @@ export async function processChunks(
         let crash: string | undefined;
         const feed = (): void => {
           if (next < chunks.length) {
-            current = { index: next, chunk: chunks[next]!.path };
+            current = { index: next, chunk: chunks[next]!.path, expectedRows: chunks[next]!.rows };
             next++;
             worker.postMessage(current);
           } else {

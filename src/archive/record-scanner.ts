@@ -13,6 +13,11 @@
  * Records that lie entirely inside one pushed chunk are returned as zero-copy `subarray`s of that
  * chunk; only records spanning chunks are copied (concatenated). The scanner therefore keeps
  * references to pushed chunks: do not mutate a Buffer after pushing it.
+ *
+ * `scan(chunk, sink)` is the allocation-free form used by `splitCsv`: instead of an object per
+ * record it calls `sink(buffer, start, end, fields, line, offset, error)`, so a caller copying runs
+ * of records makes one subarray per run instead of one per record (measured on a 200 MB feed of
+ * 2.2 M records: the object form spends more time allocating than scanning).
  */
 
 const QUOTE = 0x22;
@@ -35,6 +40,21 @@ export interface ScannedRecord {
   /** Set when the record is malformed: unclosed quote at end of input, or larger than `maxRecordBytes`. */
   error?: string;
 }
+
+/**
+ * Receives one record: its bytes are `buffer[start, end)` (a pushed chunk, or a copy when the record
+ * spanned chunks; empty when dropped for size). `terminated` is false only for the final record from `end()`.
+ */
+export type RecordSink = (
+  buffer: Buffer,
+  start: number,
+  end: number,
+  fields: number,
+  line: number,
+  offset: number,
+  terminated: boolean,
+  error: string | undefined,
+) => void;
 
 export interface RecordScannerOptions {
   /**
@@ -73,40 +93,44 @@ export class RecordScanner {
 
   /** Feeds the next chunk; returns the records completed within it, in order. */
   push(chunk: Buffer): ScannedRecord[] {
-    if (this.ended) throw new Error('RecordScanner: push() after end()');
     const out: ScannedRecord[] = [];
+    this.scan(chunk, (buffer, start, end, fields, line, offset, terminated, error) => {
+      out.push(toRecord(buffer, start, end, fields, line, offset, terminated, error, this.lastLength));
+    });
+    return out;
+  }
+
+  /** Feeds the next chunk, calling `sink` for each record completed within it, in order. */
+  scan(chunk: Buffer, sink: RecordSink): void {
+    if (this.ended) throw new Error('RecordScanner: push() after end()');
     const len = chunk.length;
     let pos = 0;
     let recStart = 0;
     let nextQ = -1;
     let nextNl = -1;
     let nextC = -1;
-    const find = (byte: number, from: number): number => {
-      const i = chunk.indexOf(byte, from);
-      return i === -1 ? len : i;
-    };
 
     while (pos < len) {
-      if (nextQ < pos) nextQ = find(QUOTE, pos);
-      if (nextNl < pos) nextNl = find(LF, pos);
+      if (nextQ < pos) nextQ = indexOrEnd(chunk, QUOTE, pos);
+      if (nextNl < pos) nextNl = indexOrEnd(chunk, LF, pos);
       if (this.inQuote) {
         // Inside quotes: jump to the next quote, counting the newlines on the way.
         while (nextNl < nextQ) {
           this.line++;
-          nextNl = find(LF, nextNl + 1);
+          nextNl = indexOrEnd(chunk, LF, nextNl + 1);
         }
         if (nextQ >= len) break;
         this.inQuote = false;
         pos = nextQ + 1;
         continue;
       }
-      if (nextC < pos) nextC = find(COMMA, pos);
+      if (nextC < pos) nextC = indexOrEnd(chunk, COMMA, pos);
       if (nextC < nextNl && nextC < nextQ) {
         this.fields++;
         pos = nextC + 1;
       } else if (nextNl < nextQ) {
         const end = nextNl + 1;
-        out.push(this.finish(chunk, recStart, end, true));
+        this.finish(chunk, recStart, end, true, sink);
         this.line++;
         pos = end;
         recStart = end;
@@ -122,7 +146,6 @@ export class RecordScanner {
 
     if (recStart < len) this.keep(chunk.subarray(recStart));
     this.consumed += len;
-    return out;
   }
 
   /**
@@ -130,12 +153,19 @@ export class RecordScanner {
    * (with `error` set when it ends inside a quoted field), or null.
    */
   end(): ScannedRecord | null {
-    if (this.ended) return null;
+    let last: ScannedRecord | null = null;
+    this.endInto((buffer, start, end, fields, line, offset, terminated, error) => {
+      last = toRecord(buffer, start, end, fields, line, offset, terminated, error, this.lastLength);
+    });
+    return last;
+  }
+
+  /** `end()` for `scan` users: calls `sink` with the final record, if any. */
+  endInto(sink: RecordSink): void {
+    if (this.ended) return;
     this.ended = true;
-    if (this.partsLen === 0) return null;
-    const rec = this.finish(Buffer.alloc(0), 0, 0, false);
-    if (this.inQuote && rec.error === undefined) rec.error = 'unclosed quote at end of input';
-    return rec;
+    if (this.partsLen === 0) return;
+    this.finish(EMPTY, 0, 0, false, sink, this.inQuote ? 'unclosed quote at end of input' : undefined);
   }
 
   private keep(piece: Buffer): void {
@@ -149,26 +179,52 @@ export class RecordScanner {
     this.parts.push(piece);
   }
 
-  private finish(chunk: Buffer, start: number, end: number, terminated: boolean): ScannedRecord {
+  /** Length in the input of the record last passed to a sink (differs from its bytes when dropped). */
+  private lastLength = 0;
+
+  private finish(chunk: Buffer, start: number, end: number, terminated: boolean, sink: RecordSink, endError?: string): void {
     const length = this.partsLen + (end - start);
-    let bytes: Buffer;
+    let buffer = chunk;
     let error: string | undefined;
     if (this.oversized || length > this.maxRecordBytes) {
-      bytes = Buffer.alloc(0);
+      buffer = EMPTY;
+      start = end = 0;
       error = `record longer than ${this.maxRecordBytes} bytes (possible unbalanced quote)`;
-    } else if (this.parts.length === 0) {
-      bytes = chunk.subarray(start, end);
-    } else {
+    } else if (this.parts.length > 0) {
       this.parts.push(chunk.subarray(start, end));
-      bytes = Buffer.concat(this.parts, length);
+      buffer = Buffer.concat(this.parts, length);
+      start = 0;
+      end = length;
     }
-    const rec: ScannedRecord = { bytes, line: this.recLine, offset: this.recOffset, length, fields: this.fields, terminated };
-    if (error !== undefined) rec.error = error;
+    const fields = this.fields;
     this.parts = [];
     this.partsLen = 0;
     this.oversized = false;
     this.fields = 1;
-    return rec;
+    this.lastLength = length;
+    sink(buffer, start, end, fields, this.recLine, this.recOffset, terminated, error ?? endError);
   }
 }
 
+const EMPTY = Buffer.alloc(0);
+
+function indexOrEnd(chunk: Buffer, byte: number, from: number): number {
+  const i = chunk.indexOf(byte, from);
+  return i === -1 ? chunk.length : i;
+}
+
+function toRecord(
+  buffer: Buffer,
+  start: number,
+  end: number,
+  fields: number,
+  line: number,
+  offset: number,
+  terminated: boolean,
+  error: string | undefined,
+  length: number,
+): ScannedRecord {
+  const rec: ScannedRecord = { bytes: buffer.subarray(start, end), line, offset, length, fields, terminated };
+  if (error !== undefined) rec.error = error;
+  return rec;
+}

@@ -1,29 +1,32 @@
 /**
  * Splits a large CSV file into chunk files of at most `chunkRows` records each, every chunk
  * starting with the header row. Records are found with the quote-aware byte scanner and copied
- * byte-for-byte (no field parsing, no re-encoding), so UTF-8 and CP932 files survive unchanged.
+ * byte-for-byte (no field parsing, no re-encoding), so UTF-8 and CP932 files survive unchanged;
+ * `outputEncoding: 'utf8'` re-encodes a CP932 source instead. Fields are parsed only for `where`.
  *
  * Header / BOM choice: the header record is copied verbatim into every chunk, except that a UTF-8
  * BOM (EF BB BF) is kept only in the first chunk and stripped from the others' headers. Thus the
  * first chunk starts exactly like the source, and every chunk is a valid standalone CSV.
  *
  * Records whose field count differs from the header's (including blank lines in a multi-column
- * file) and a record left inside an unclosed quote at end of input are not written to any chunk:
+ * file), records holding bytes that do not decode in the source's encoding, and a record left
+ * inside an unclosed quote at end of input are not written to any chunk:
  * they are listed in `badRows` and in `<outDir>/bad-rows.csv` (columns line, offset, reason;
  * always written, header-only when there are none). Reading continues after a bad row.
  */
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
-import { once } from 'node:events';
 import path from 'node:path';
-import { finished } from 'node:stream/promises';
-import { RecordScanner, type ScannedRecord } from './record-scanner.js';
-import { decoderFor } from './encoding.js';
-import { parseRecordFields } from './fields.js';
+import iconv from 'iconv-lite';
+import { RecordScanner } from './record-scanner.js';
+import { ChunkFiles } from './chunk-files.js';
+import { DecodeGuard } from './decode-guard.js';
+import { decoderFor, detectEncoding, type TextEncoding } from './encoding.js';
+import { parseRecordFields, pickFields } from './fields.js';
 import { compileWhere } from './filter.js';
 import { openZipEntry, safeEntryBaseName } from './zip.js';
 
-export type SplitEncoding = 'utf8' | 'cp932';
+export type SplitEncoding = TextEncoding;
 
 export interface SplitCsvOptions {
   /** Path to the source .csv file, or to a .zip archive (extension checked case-insensitively). */
@@ -32,8 +35,14 @@ export interface SplitCsvOptions {
   chunkRows: number;
   /** Output directory (created if missing). */
   outDir: string;
-  /** Informational only: bytes are copied as is. Recorded in the result. Default 'utf8'. */
-  encoding?: SplitEncoding;
+  /**
+   * The source's encoding. Default 'auto': a UTF-8 BOM or valid UTF-8 in the first read (256 KiB)
+   * means 'utf8', anything else 'cp932'. Every record is checked to decode cleanly in it; one that
+   * does not is a bad row.
+   */
+  encoding?: SplitEncoding | 'auto';
+  /** 'source' (default) copies records byte for byte; 'utf8' re-encodes a CP932 source to UTF-8. */
+  outputEncoding?: 'source' | 'utf8';
   // --- zip sources (see zip.ts) ---
   /** Zip only: exact entry name to split. Default: the archive's only .csv entry. */
   entry?: string;
@@ -67,7 +76,12 @@ export interface SplitCsvResult {
   badRows: BadRow[];
   /** The header record exactly as in the source (BOM and terminator included). */
   header: Buffer;
+  /** The source's encoding, as declared or detected. */
   encoding: SplitEncoding;
+  /** Whether `encoding` was detected rather than declared. */
+  encodingDetected: boolean;
+  /** Encoding of the chunk files. */
+  outputEncoding: SplitEncoding;
   /** Path of the bad-rows report. */
   badRowsPath: string;
 }
@@ -87,28 +101,8 @@ function csvCell(value: string | number): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** Writes runs of buffers, merging adjacent subarrays of the same chunk into one write, honouring backpressure. */
-async function writeAll(ws: WriteStream, pieces: Buffer[]): Promise<void> {
-  let i = 0;
-  while (i < pieces.length) {
-    const first = pieces[i]!;
-    let end = first.byteOffset + first.length;
-    let j = i + 1;
-    while (j < pieces.length) {
-      const next = pieces[j]!;
-      if (next.buffer !== first.buffer || next.byteOffset !== end) break;
-      end += next.length;
-      j++;
-    }
-    const run = j === i + 1 ? first : Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
-    if (!ws.write(run)) await once(ws, 'drain');
-    i = j;
-  }
-}
-
 export async function splitCsv(options: SplitCsvOptions): Promise<SplitCsvResult> {
   const { source, chunkRows, outDir } = options;
-  const encoding = options.encoding ?? 'utf8';
   if (!Number.isInteger(chunkRows) || chunkRows < 1) throw new RangeError(`chunkRows must be a positive integer, got ${chunkRows}`);
   await mkdir(outDir, { recursive: true });
   const outRoot = path.resolve(outDir);
@@ -117,6 +111,7 @@ export async function splitCsv(options: SplitCsvOptions): Promise<SplitCsvResult
     ? await openZipEntry(source, { entry: options.entry, maxBytes: options.maxBytes, maxRatio: options.maxRatio })
     : undefined;
   const base = chunkBaseName(zipped ? safeEntryBaseName(zipped.name) : source);
+  const declared = options.encoding && options.encoding !== 'auto' ? options.encoding : undefined;
 
   const result: SplitCsvResult = {
     chunks: [],
@@ -124,87 +119,69 @@ export async function splitCsv(options: SplitCsvOptions): Promise<SplitCsvResult
     rowsWritten: 0,
     badRows: [],
     header: Buffer.alloc(0),
-    encoding,
+    encoding: declared ?? 'utf8',
+    encodingDetected: declared === undefined,
+    outputEncoding: declared ?? 'utf8',
     badRowsPath: path.join(outRoot, 'bad-rows.csv'),
   };
 
-  let header: ScannedRecord | undefined;
-  let headerNoBom: Buffer = Buffer.alloc(0);
-  let ws: WriteStream | undefined;
-  let rowsInChunk = 0;
-  let pending: Buffer[] = [];
+  let files: ChunkFiles | undefined;
+  let guard: DecodeGuard | undefined;
+  let headerFields = 0;
+  let keep: ((bytes: Buffer, start: number, end: number) => boolean) | undefined;
 
-  const closeChunk = async (): Promise<void> => {
-    if (!ws) return;
-    await writeAll(ws, pending);
-    pending = [];
-    ws.end();
-    await finished(ws);
-    ws = undefined;
+  /** The first read fixes the encoding (declared or detected) and with it the decode check. */
+  const begin = (firstRead: Buffer): void => {
+    const encoding = declared ?? detectEncoding(firstRead);
+    result.encoding = encoding;
+    result.outputEncoding = options.outputEncoding === 'utf8' ? 'utf8' : encoding;
+    const hint = declared ? '' : ` (encoding ${encoding} was detected from the first ${READ_SIZE / 1024} KiB; declare it if that is wrong)`;
+    guard = new DecodeGuard(encoding, hint);
   };
 
-  const openChunk = (): void => {
-    const index = result.chunks.length + 1;
-    const file = path.join(outRoot, `${base}-${String(index).padStart(5, '0')}.csv`);
-    // Names come only from the sanitised basename, but check containment anyway.
-    if (path.dirname(file) !== outRoot) throw new Error(`refusing to write outside ${outRoot}: ${file}`);
-    // A deep write buffer lets the next read proceed while the last chunk is still being written.
-    ws = createWriteStream(file, { highWaterMark: 1024 * 1024 });
-    ws.on('error', () => {}); // surfaced through once('drain') / finished()
-    result.chunks.push({ path: file, rows: 0 });
-    rowsInChunk = 0;
-    pending.push(index === 1 ? result.header : headerNoBom);
-  };
-
-  let keep: ((rec: ScannedRecord) => boolean) | undefined;
-  const handle = async (rec: ScannedRecord): Promise<void> => {
-    if (!header) {
-      if (rec.error !== undefined) throw new Error(`invalid header record at line ${rec.line}: ${rec.error}`);
-      header = rec;
-      if (options.where) keep = recordFilter(options.where, rec, encoding);
-      result.header = Buffer.from(rec.bytes); // own copy: do not pin the first read chunk
-      headerNoBom = result.header.subarray(0, 3).equals(BOM) ? result.header.subarray(3) : result.header;
+  const onRecord = (buffer: Buffer, start: number, end: number, fields: number, line: number, offset: number, _terminated: boolean, error: string | undefined): void => {
+    error ??= guard!.claim(offset, end - start);
+    if (!files) {
+      if (error !== undefined) throw new Error(`invalid header record at line ${line}: ${error}`);
+      headerFields = fields;
+      const header = Buffer.from(buffer.subarray(start, end)); // own copy: do not pin the first read
+      result.header = header;
+      if (options.where) keep = recordFilter(options.where, header, result.encoding);
+      const transcode = result.outputEncoding !== result.encoding ? (bytes: Buffer) => Buffer.from(iconv.decode(bytes, result.encoding), 'utf8') : undefined;
+      files = new ChunkFiles({ outRoot, base, chunkRows, firstHeader: header, header: header.subarray(0, 3).equals(BOM) ? header.subarray(3) : header, transcode });
+      result.chunks = files.chunks;
       return;
     }
     result.rowsRead++;
-    let reason = rec.error;
-    if (reason === undefined && rec.fields !== header.fields) reason = `expected ${header.fields} fields, got ${rec.fields}`;
-    if (reason !== undefined) {
-      result.badRows.push({ line: rec.line, offset: rec.offset, reason });
+    if (error === undefined && fields !== headerFields) error = `expected ${headerFields} fields, got ${fields}`;
+    if (error !== undefined) {
+      result.badRows.push({ line, offset, reason: error });
       return;
     }
-    if (keep && !keep(rec)) return;
-    if (!ws) openChunk();
-    pending.push(rec.bytes);
-    rowsInChunk++;
+    if (keep && !keep(buffer, start, end)) return;
     result.rowsWritten++;
-    result.chunks[result.chunks.length - 1]!.rows++;
-    if (rowsInChunk >= chunkRows) await closeChunk();
+    files.add(buffer, start, end);
   };
 
   try {
     const scanner = new RecordScanner();
     // Sized before the stream opens, so a missing file fails here and not as an unhandled stream error.
     const totalBytes = zipped ? zipped.uncompressedSize : (await stat(source)).size;
-    const input = zipped ? zipped.stream : createReadStream(source, { highWaterMark: READ_SIZE }); // zip: see above
+    const input = zipped ? zipped.stream : createReadStream(source, { highWaterMark: READ_SIZE });
     let bytesRead = 0;
     for await (const chunk of input as AsyncIterable<Buffer>) {
+      if (!guard) begin(chunk);
+      guard!.check(chunk, bytesRead);
       bytesRead += chunk.length;
       options.onProgress?.(bytesRead, totalBytes);
-      for (const rec of scanner.push(chunk)) await handle(rec);
-      if (ws && pending.length > 0) {
-        await writeAll(ws, pending);
-        pending = [];
-      }
+      scanner.scan(chunk, onRecord);
+      await files?.flush();
     }
-    const last = scanner.end();
-    if (last) await handle(last);
-    await closeChunk();
+    guard?.end();
+    scanner.endInto(onRecord);
+    await files?.close();
   } catch (error) {
-    if (ws) {
-      const open: WriteStream = ws;
-      open.destroy();
-    }
+    files?.destroy();
     zipped?.stream.destroy(); // zip: release the archive
     throw error;
   }
@@ -214,15 +191,17 @@ export async function splitCsv(options: SplitCsvOptions): Promise<SplitCsvResult
   return result;
 }
 
-/** A predicate over raw records from a `where` expression, with the header's column names. */
-function recordFilter(where: string, header: ScannedRecord, encoding: SplitEncoding): (rec: ScannedRecord) => boolean {
+/** A predicate over raw records from a `where` expression; decodes only the columns it reads. */
+function recordFilter(where: string, header: Buffer, encoding: SplitEncoding): (bytes: Buffer, start: number, end: number) => boolean {
   const decode = decoderFor(encoding);
-  const names = parseRecordFields(decode(header.bytes));
+  const names = parseRecordFields(decode(header));
   const predicate = compileWhere(where, names);
-  return (rec) => {
-    const values = parseRecordFields(decode(rec.bytes));
+  const indexes = predicate.columns.map((c) => names.indexOf(c));
+  const wanted = Array.from({ length: Math.max(...indexes) + 1 }, (_, i) => indexes.includes(i));
+  return (bytes, start, end) => {
+    const values = pickFields(bytes, start, end, wanted, decode);
     const row: Record<string, string> = {};
-    for (let i = 0; i < names.length; i++) row[names[i]!] = values[i] ?? '';
+    for (const i of indexes) row[names[i]!] = values[i]!;
     return predicate(row);
   };
 }

@@ -1,5 +1,6 @@
 /**
- * `teinei split <source> --chunk-rows N --out DIR [--entry NAME] [--encoding utf8|cp932] [--where EXPR]`:
+ * `teinei split <source> --chunk-rows N --out DIR [--entry NAME] [--encoding auto|utf8|cp932]
+ *   [--output-encoding source|utf8] [--where EXPR]`:
  * splits a CSV (or a CSV inside a zip) into chunk files of N records, each with the header,
  * byte-exact. Exit codes as `crawl`: 0 every row written, 1 bad rows were set aside, 2 bad usage
  * or unreadable input.
@@ -12,8 +13,15 @@ interface SplitFlags {
   chunkRows: string;
   out: string;
   entry?: string;
-  encoding?: 'utf8' | 'cp932';
+  encoding?: string;
+  outputEncoding?: string;
   where?: string;
+}
+
+function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  const v = value.toLowerCase();
+  if (!(allowed as readonly string[]).includes(v)) throw new CliError(`${flag} must be ${allowed.join(', ')}; got ${JSON.stringify(value)}`);
+  return v as T;
 }
 
 /** A one-line bar over bytes, redrawn at most every 100 ms. */
@@ -42,16 +50,16 @@ export function addSplitCommand(program: Command, setCode: (code: number) => voi
     .requiredOption('--chunk-rows <n>', 'records per chunk file')
     .requiredOption('--out <dir>', 'directory for the chunk files and bad-rows.csv')
     .option('--entry <name>', 'the CSV entry inside a zip')
-    .option('--encoding <encoding>', 'utf8 or cp932 (bytes are copied as they are either way)')
+    .option('--encoding <encoding>', "the source's encoding: utf8, cp932 or auto (detected from the first 256 KiB)", 'auto')
+    .option('--output-encoding <encoding>', 'source (copy bytes as they are) or utf8 (re-encode a CP932 source)', 'source')
     .option('--where <expression>', "keep matching records only, e.g. 'date >= 20171224 && date <= 20171225'")
     .action(async (source: string, flags: SplitFlags) => {
       const chunkRows = Number(flags.chunkRows);
       if (!Number.isInteger(chunkRows) || chunkRows <= 0) throw new CliError(`--chunk-rows must be a positive integer, got ${JSON.stringify(flags.chunkRows)}`);
-      if (flags.encoding !== undefined && flags.encoding !== 'utf8' && flags.encoding !== 'cp932') {
-        throw new CliError(`--encoding must be utf8 or cp932, got ${JSON.stringify(flags.encoding)}`);
-      }
+      const encoding = oneOf('--encoding', flags.encoding ?? 'auto', ['auto', 'utf8', 'cp932'] as const);
+      const outputEncoding = oneOf('--output-encoding', flags.outputEncoding ?? 'source', ['source', 'utf8'] as const);
       const bar = process.stderr.isTTY ? progressBar(process.stderr) : undefined;
-      const options: SplitCsvOptions = { source, chunkRows, outDir: flags.out, encoding: flags.encoding, entry: flags.entry, where: flags.where, onProgress: bar?.update };
+      const options: SplitCsvOptions = { source, chunkRows, outDir: flags.out, encoding, outputEncoding, entry: flags.entry, where: flags.where, onProgress: bar?.update };
       const started = performance.now();
       let result;
       try {
@@ -65,6 +73,7 @@ export function addSplitCommand(program: Command, setCode: (code: number) => voi
       process.stdout.write(
         [
           `${source}: ${result.rowsRead.toLocaleString('en-US')} rows read, ${result.rowsWritten.toLocaleString('en-US')} written to ${result.chunks.length} chunks in ${flags.out} (${seconds.toFixed(1)} s)`,
+          `  encoding  ${result.encoding}${result.encodingDetected ? ' (detected)' : ''}${result.outputEncoding !== result.encoding ? `, chunks re-encoded to ${result.outputEncoding}` : ', chunks are byte-exact copies'}`,
           `  bad rows  ${result.badRows.length}${result.badRows.length ? ` (see ${result.badRowsPath}; first at line ${result.badRows[0]!.line}: ${result.badRows[0]!.reason})` : ''}`,
         ].join('\n') + '\n',
       );

@@ -122,7 +122,36 @@ describe('processChunks', () => {
     await writeFile(bad, 'export const x = 1;\n');
     const chunks = await writeChunks('nodefault', 2, 2);
     const out = await processChunks(chunks, { task: bad, workers: 1 });
-    for (const r of out.results) expect(r).toMatchObject({ ok: false, error: expect.stringMatching(/no default export function/) as unknown });
+    for (const r of out.results) expect(r).toMatchObject({ ok: false, error: expect.stringMatching(/default export must be a function \(rows, context\) or an object with a row/) as unknown });
+  });
+
+  it('runs a row-form task one row at a time, after the where filter', async () => {
+    const rowTask = fileURLToPath(new URL('./fixtures/sum-row-task.ts', import.meta.url));
+    const chunks = await writeChunks('rows', 4, 50);
+    const out = await processChunks(chunks, { task: rowTask, workers: 2, where: 'date >= 20171224 && date <= 20171225', options: { field: 'id' } });
+    out.results.forEach((r, i) => {
+      if (!r.ok) throw new Error(r.error);
+      let sum = 0;
+      let kept = 0;
+      for (let n = i * 50; n < (i + 1) * 50; n++) {
+        if (['20171224', '20171225'].includes(dateOf(n))) {
+          sum += n;
+          kept++;
+        }
+      }
+      expect(r).toMatchObject({ rows: 50, kept });
+      expect(r.value).toEqual({ sum, rows: kept, inOrder: true, last: expect.any(Number) as unknown, chunk: chunks[i]!.path });
+    });
+  });
+
+  it('fails a chunk whose parsed row count differs from what splitCsv wrote (a quote swallowed rows)', async () => {
+    const p = path.join(dir, 'swallowed.csv');
+    // Three records as written, but an unbalanced quote makes the parser see the 2nd and 3rd as one.
+    await writeFile(p, 'id,date,name\n1,20171224,a\n2,20171224,"b\n3,20171225,c"\n');
+    const out = await processChunks([{ path: p, rows: 3 }], { task, workers: 1 });
+    expect(out.results[0]).toEqual({ chunk: p, ok: false, error: `${p}: parsed 2 rows where 3 were written (a stray quote may have merged rows)` });
+    const unchecked = await processChunks([{ path: p }], { task, workers: 1 });
+    expect(unchecked.results[0]).toMatchObject({ ok: true, rows: 2 });
   });
 
   it('handles no chunks and rejects bad worker counts', async () => {
