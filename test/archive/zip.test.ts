@@ -8,9 +8,9 @@ import zlib from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openZipEntry, safeEntryBaseName, splitCsv } from '../../src/archive/index.js';
 
-// Zip64 (entries over 4 GB) is not tested here: it needs > 4 GB of data. yauzl reads the zip64
-// extra field and end-of-central-directory locator itself; the checks in zip.ts use plain numbers
-// (safe up to 2^53), so they apply unchanged.
+// Zip64: real entries over 4 GB would need > 4 GB of data. `buildZip64` below writes small entries
+// in the zip64 layout instead (sizes and offsets only in zip64 extra fields, a zip64 end record and
+// locator), which is the code path such entries take; a declared size over 4 GiB is read from it.
 
 let dir: string;
 beforeEach(async () => {
@@ -75,6 +75,75 @@ function buildZip(entries: TestEntry[]): Buffer {
   eocd.writeUInt32LE(cdBuf.length, 12);
   eocd.writeUInt32LE(offset, 16);
   return Buffer.concat([...parts, cdBuf, eocd]);
+}
+
+/**
+ * Minimal zip64 writer: every size and offset in the classic headers is 0xFFFFFFFF (count 0xFFFF)
+ * and the real values live in zip64 extra fields and the zip64 end-of-central-directory record.
+ * `declaredSize` overrides the uncompressed size written (to declare more than 4 GiB).
+ */
+function buildZip64(entries: Array<TestEntry & { declaredSize?: bigint }>): Buffer {
+  const parts: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0n;
+  for (const e of entries) {
+    const data = Buffer.from(e.data);
+    const body = zlib.deflateRawSync(data);
+    const name = Buffer.from(e.name, 'utf8');
+    const usize = e.declaredSize ?? BigInt(data.length);
+    const localExtra = Buffer.alloc(20);
+    localExtra.writeUInt16LE(0x0001, 0);
+    localExtra.writeUInt16LE(16, 2);
+    localExtra.writeBigUInt64LE(usize, 4);
+    localExtra.writeBigUInt64LE(BigInt(body.length), 12);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(45, 4); // version needed: zip64
+    local.writeUInt16LE(0x800, 6);
+    local.writeUInt16LE(8, 8);
+    local.writeUInt16LE(0x21, 12);
+    local.writeUInt32LE(zlib.crc32(data) >>> 0, 14);
+    local.writeUInt32LE(0xffffffff, 18);
+    local.writeUInt32LE(0xffffffff, 22);
+    local.writeUInt16LE(name.length, 26);
+    local.writeUInt16LE(localExtra.length, 28);
+    const cdExtra = Buffer.alloc(28);
+    cdExtra.writeUInt16LE(0x0001, 0);
+    cdExtra.writeUInt16LE(24, 2);
+    cdExtra.writeBigUInt64LE(usize, 4);
+    cdExtra.writeBigUInt64LE(BigInt(body.length), 12);
+    cdExtra.writeBigUInt64LE(offset, 20);
+    const cd = Buffer.alloc(46);
+    cd.writeUInt32LE(0x02014b50, 0);
+    cd.writeUInt16LE(45, 4);
+    local.copy(cd, 6, 4, 28); // version needed .. name length
+    cd.writeUInt16LE(cdExtra.length, 30);
+    cd.writeUInt32LE(0xffffffff, 42);
+    parts.push(local, name, localExtra, body);
+    central.push(cd, name, cdExtra);
+    offset += BigInt(local.length + name.length + localExtra.length + body.length);
+  }
+  const cdBuf = Buffer.concat(central);
+  const eocd64 = Buffer.alloc(56);
+  eocd64.writeUInt32LE(0x06064b50, 0);
+  eocd64.writeBigUInt64LE(44n, 4);
+  eocd64.writeUInt16LE(45, 12);
+  eocd64.writeUInt16LE(45, 14);
+  eocd64.writeBigUInt64LE(BigInt(entries.length), 24);
+  eocd64.writeBigUInt64LE(BigInt(entries.length), 32);
+  eocd64.writeBigUInt64LE(BigInt(cdBuf.length), 40);
+  eocd64.writeBigUInt64LE(offset, 48);
+  const locator = Buffer.alloc(20);
+  locator.writeUInt32LE(0x07064b50, 0);
+  locator.writeBigUInt64LE(offset + BigInt(cdBuf.length), 8);
+  locator.writeUInt32LE(1, 16);
+  const eocd = Buffer.alloc(22);
+  eocd.writeUInt32LE(0x06054b50, 0);
+  eocd.writeUInt16LE(0xffff, 8);
+  eocd.writeUInt16LE(0xffff, 10);
+  eocd.writeUInt32LE(0xffffffff, 12);
+  eocd.writeUInt32LE(0xffffffff, 16);
+  return Buffer.concat([...parts, cdBuf, eocd64, locator, eocd]);
 }
 
 async function zipFile(name: string, entries: TestEntry[]): Promise<string> {
@@ -177,6 +246,27 @@ describe('openZipEntry', () => {
     await expect(text(e.stream)).rejects.toThrow(/liar\.zip, entry "data\.csv": .*(too many bytes|more than 100 bytes)/);
     const out = join(dir, 'out-liar');
     await expect(splitCsv({ source: liar, chunkRows: 10, outDir: out, maxRatio: 1e9 })).rejects.toThrow(/liar\.zip/);
+  });
+});
+
+describe('zip64 archives', () => {
+  it('reads entries whose sizes and offsets are only in zip64 records', async () => {
+    const plans = sampleCsv(500);
+    const file = join(dir, 'feed64.zip');
+    await writeFile(file, buildZip64([{ name: 'shops.csv', data: 'id,name\n1,a\n' }, { name: 'plans.csv', data: plans }]));
+    const entry = await openZipEntry(file, { entry: 'plans.csv' });
+    expect(entry.uncompressedSize).toBe(Buffer.byteLength(plans));
+    expect(await text(entry.stream)).toBe(plans);
+    const result = await splitCsv({ source: file, entry: 'plans.csv', chunkRows: 200, outDir: join(dir, 'out') });
+    expect(result.chunks.map((c) => c.rows)).toEqual([200, 200, 100]);
+  });
+
+  it('reads a declared size over 4 GiB from the zip64 extra field and refuses it against maxBytes', async () => {
+    const file = join(dir, 'big64.zip');
+    await writeFile(file, buildZip64([{ name: 'huge.csv', data: 'a,b\n1,2\n', declaredSize: 5n * 1024n ** 3n }]));
+    await expect(openZipEntry(file, { maxBytes: 4 * 1024 ** 3, maxRatio: 1e12 })).rejects.toThrow(
+      /huge\.csv.*declared uncompressed size 5368709120 bytes exceeds maxBytes 4294967296/,
+    );
   });
 });
 
