@@ -10,10 +10,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
-import { parse as parseStream, type Options as CsvOptions } from 'csv-parse';
+import { CsvError, parse as parseStream, type Options as CsvOptions } from 'csv-parse';
 import { parse } from 'csv-parse/sync';
 import { checkDecodes, decoderFor, type TextEncoding } from './encoding.js';
-import { compileWhere, type RowPredicate } from './filter.js';
+import { Readable } from 'node:stream';
+import { compileWhere } from './filter.js';
+import { parseRecordFields, pickFields } from './fields.js';
+import { RecordScanner, type RecordSink } from './record-scanner.js';
 import type { ChunkTask, ChunkTaskContext, RowTask } from './chunk-task.js';
 
 export type { ChunkTask } from './chunk-task.js';
@@ -59,7 +62,90 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-const csvOptions = (columns: (header: string[]) => string[]): CsvOptions => ({ bom: true, relax_column_count: false, skip_empty_lines: false, columns });
+const csvOptions: CsvOptions = { bom: true, relax_column_count: false, skip_empty_lines: false, columns: true };
+/** Decoded text is handed to the streaming parser in slices of about this many bytes, cut after an LF. */
+const SLICE_BYTES = 256 * 1024;
+
+/**
+ * The byte pass over one chunk: counts its records, checks each has the header's field count and
+ * keeps those matching `where`, decoding only the columns it reads. Returns the header plus the kept
+ * records as buffers (runs of adjacent records stay one slice), so csv-parse only ever parses rows
+ * the task will see.
+ */
+function selectRecords(bytes: Buffer, where: string | undefined, decode: (b: Buffer) => string): { pieces: Buffer[]; rows: number; kept: number; keptLines: number[] } {
+  const pieces: Buffer[] = [];
+  const keptLines: number[] = [];
+  let sawHeader = false;
+  let headerFields = 0;
+  let rows = 0;
+  let kept = 0;
+  let keep: ((start: number, end: number) => boolean) | undefined;
+  let runStart = -1;
+  let runEnd = -1;
+  const endRun = () => {
+    if (runStart >= 0) pieces.push(bytes.subarray(runStart, runEnd));
+    runStart = -1;
+  };
+  const scanner = new RecordScanner();
+  const sink: RecordSink = (buffer, start, end, fields, line, _offset, _terminated, error) => {
+    if (error !== undefined) throw new Error(`line ${line}: ${error}`);
+    if (!sawHeader) {
+      sawHeader = true;
+      headerFields = fields;
+      pieces.push(buffer.subarray(start, end));
+      if (where !== undefined) keep = recordFilter(where, decode(buffer.subarray(start, end)), bytes, decode);
+      return;
+    }
+    rows++;
+    if (fields !== headerFields) throw new Error(`line ${line}: expected ${headerFields} fields, got ${fields}`);
+    if (keep && !keep(start, end)) return;
+    kept++;
+    if (keep) keptLines.push(line);
+    if (buffer !== bytes) {
+      // Only the final record can be a copy (no trailing newline); it is whole, so keep it as is.
+      endRun();
+      pieces.push(buffer.subarray(start, end));
+    } else if (runStart >= 0 && runEnd === start) runEnd = end;
+    else {
+      endRun();
+      runStart = start;
+      runEnd = end;
+    }
+  };
+  scanner.scan(bytes, sink);
+  scanner.endInto(sink);
+  endRun();
+  return { pieces, rows, kept, keptLines };
+}
+
+function recordFilter(where: string, headerText: string, bytes: Buffer, decode: (b: Buffer) => string): (start: number, end: number) => boolean {
+  const names = parseRecordFields(headerText);
+  const predicate = compileWhere(where, names);
+  const indexes = predicate.columns.map((c) => names.indexOf(c));
+  const wanted = Array.from({ length: Math.max(...indexes) + 1 }, (_, i) => indexes.includes(i));
+  return (start, end) => {
+    const values = pickFields(bytes, start, end, wanted, decode);
+    const row: Record<string, string> = {};
+    for (const i of indexes) row[names[i]!] = values[i]!;
+    return predicate(row);
+  };
+}
+
+/** Decoded text of `pieces`, in slices cut after an LF (never inside a character in UTF-8 or CP932). */
+function* decodedSlices(pieces: Buffer[], decode: (b: Buffer) => string): Generator<string> {
+  for (const piece of pieces) {
+    let at = 0;
+    while (at < piece.length) {
+      let end = piece.length;
+      if (end - at > SLICE_BYTES) {
+        const lf = piece.indexOf(0x0a, at + SLICE_BYTES);
+        if (lf !== -1) end = lf + 1;
+      }
+      yield decode(piece.subarray(at, end));
+      at = end;
+    }
+  }
+}
 
 async function runChunk(data: ChunkWorkerData, job: ChunkJob): Promise<{ value: unknown; rows: number; kept: number }> {
   const { chunk } = job;
@@ -67,40 +153,42 @@ async function runChunk(data: ChunkWorkerData, job: ChunkJob): Promise<{ value: 
   const bytes = await readFile(chunk);
   const check = checkDecodes(bytes, data.encoding);
   if (!check.ok) throw new Error(`not valid ${data.encoding} at line ${check.line} (byte ${check.offset}): ${check.reason}`);
-  const text = decoderFor(data.encoding)(bytes);
-  let predicate: RowPredicate | undefined;
-  const columns = (header: string[]) => {
-    if (data.where !== undefined) predicate = compileWhere(data.where, header);
-    return header;
-  };
+  const decode = decoderFor(data.encoding);
+  const { pieces, rows, kept, keptLines } = selectRecords(bytes, data.where, decode);
+  reconcile(job, rows);
   const context: ChunkTaskContext = { chunk, options: data.options };
-  let rows = 0;
-  let kept = 0;
+  let parsed = 0;
   let value: unknown;
-  if (task.kind === 'chunk') {
-    const all = parse(text, csvOptions(columns)) as unknown as Array<Record<string, string>>;
-    rows = all.length;
-    reconcile(job, rows);
-    const keptRows = predicate ? all.filter(predicate) : all;
-    kept = keptRows.length;
-    value = await task.run(keptRows, context);
-  } else {
-    const state = await task.run.start?.(context);
-    for await (const row of parseStream(text, csvOptions(columns)) as AsyncIterable<Record<string, string>>) {
-      rows++;
-      if (predicate && !predicate(row)) continue;
-      kept++;
-      await task.run.row(row, state, context);
+  try {
+    if (task.kind === 'chunk') {
+      const keptRows = parse(pieces.length === 1 ? decode(pieces[0]!) : [...decodedSlices(pieces, decode)].join(''), csvOptions) as unknown as Array<Record<string, string>>;
+      parsed = keptRows.length;
+      if (parsed === kept) value = await task.run(keptRows, context);
+    } else {
+      const state = await task.run.start?.(context);
+      const parser = Readable.from(decodedSlices(pieces, decode)).pipe(parseStream(csvOptions));
+      for await (const row of parser as AsyncIterable<Record<string, string>>) {
+        parsed++;
+        await task.run.row(row, state, context);
+      }
+      value = task.run.finish ? await task.run.finish(state, context) : state;
     }
-    reconcile(job, rows);
-    value = task.run.finish ? await task.run.finish(state, context) : state;
+  } catch (error) {
+    // csv-parse numbers lines in the text it was given; with `where` that is the kept rows only.
+    const records = error instanceof CsvError ? (error as CsvError & { records?: number }).records : undefined;
+    if (data.where !== undefined && records !== undefined && keptLines[records] !== undefined) {
+      throw new Error(`line ${keptLines[records]}: ${(error as Error).message} (csv-parse's line counts only the rows kept by where)`, { cause: error });
+    }
+    throw error;
   }
+  // The byte scan and csv-parse must agree on the records, or a quote was read two ways.
+  if (parsed !== kept) throw new Error(`csv-parse read ${parsed} rows where the byte scan found ${kept}`);
   return { value, rows, kept };
 }
 
 function reconcile(job: ChunkJob, rows: number): void {
   if (job.expectedRows !== undefined && rows !== job.expectedRows) {
-    throw new Error(`parsed ${rows} rows where ${job.expectedRows} were written (a stray quote may have merged rows)`);
+    throw new Error(`found ${rows} rows where ${job.expectedRows} were written (a stray quote may have merged rows)`);
   }
 }
 
