@@ -8,6 +8,7 @@ import { CoreStats } from './extensions/core-stats.js';
 import { FeedExporter } from './extensions/feed-exporter.js';
 import { AutoThrottle } from './extensions/autothrottle.js';
 import { LogStats } from './extensions/log-stats.js';
+import { NotifyWebhook } from './extensions/notify-webhook.js';
 import { DefaultHeadersMiddleware } from './middlewares/downloader/default-headers.js';
 import { HttpCacheMiddleware } from './middlewares/downloader/httpcache.js';
 import { RateLimitMiddleware } from './middlewares/downloader/rate-limit.js';
@@ -48,6 +49,7 @@ export const builtinExtensions = {
   LogStats,
   FeedExporter,
   AutoThrottle,
+  NotifyWebhook,
 } as unknown as Registry<Extension>;
 
 /** Built-in item pipelines by name. */

@@ -17,6 +17,7 @@ export {
   type SettingName,
   type ComponentEntry,
   type LogLevel,
+  type LogFormat,
 } from './settings.js';
 export {
   TeineiError,
@@ -33,10 +34,14 @@ export type { DownloaderMiddleware, SpiderMiddleware, ItemPipeline, Extension, S
 export { Signals, type SignalMap, type SignalName, type SignalHandler } from './core/signals.js';
 export { StatsCollector, type StatValue } from './core/stats.js';
 export { Logger, formatLogRecord, stderrSink, type LogRecord, type LogSink } from './core/log.js';
+/** JSON-lines log format (`logFormat: 'json'`), and the crawler's redacting sink for custom loggers. */
+export { formatJsonLogRecord, crawlerSink, redactRecord } from './core/log.js';
+/** Secret hiding applied to every log record (`logRedactParams`, `logRedactValues`). */
+export { createRedactor, REDACTED, type Redactor, type RedactOptions } from './core/redact.js';
 export type { RequestQueue, SeenSet, MaybePromise } from './core/queues/types.js';
 export { MemoryRequestQueue, MemorySeenSet } from './core/queues/memory.js';
-export type { SlotLimiter, SlotPolicy } from './core/slots.js';
-export { MemorySlots, SlotCancelled } from './core/slots.js';
+export type { SlotLimiter, SlotPolicy, SlowestSlot } from './core/slots.js';
+export { MemorySlots, SlotCancelled, describeSlowestSlot } from './core/slots.js';
 export type { DownloadHandler } from './core/handlers/types.js';
 export { HttpDownloadHandler } from './core/handlers/http.js';
 export { canonicalizeUrl, requestFingerprint } from './core/fingerprint.js';
@@ -49,7 +54,12 @@ export { cacheKey, credentialsHash } from './httpcache/cache-key.js';
 export { createPolicy, type CachePolicy } from './httpcache/policy.js';
 export { DummyPolicy } from './httpcache/policy-dummy.js';
 export { Rfc2616Policy } from './httpcache/policy-rfc2616.js';
+export { FixtureMissingError } from './httpcache/replay.js';
+export { runSpider, ReplayFixturesError, type RunSpiderOptions, type RunSpiderResult } from './testing/run-spider.js';
+export { fixtureSettings, FixtureRobotsTxtMiddleware, type FixtureMode } from './testing/fixtures.js';
 export { FeedWriter, type FeedResult } from './feeds/index.js';
+/** Posts a crawl's close summary to a Slack-compatible webhook (`notifyWebhookUrl`, `notifyOn`, `notifyTimeout`). */
+export { NotifyWebhook, type NotifyWebhookOptions, type NotifyOn, type NotifyPayload } from './extensions/notify-webhook.js';
 export { version } from './version.js';
 export { defineConfig, type TeineiConfig } from './config.js';
 export { ValidationPipeline, ValidationError, type ValidationPipelineOptions, type ValidationIssue, type ItemSchema } from './pipelines/validation.js';

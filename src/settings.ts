@@ -29,6 +29,9 @@ const components = z.record(z.string(), componentEntrySchema);
 const logLevel = z.enum(['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL']);
 /** Log levels, as Python's logging names them (and so Scrapy's `LOG_LEVEL`). */
 export type LogLevel = z.infer<typeof logLevel>;
+const logFormat = z.enum(['text', 'json']);
+/** How log lines are written: Scrapy's text lines, or one JSON object per line for log shippers. */
+export type LogFormat = z.infer<typeof logFormat>;
 
 /** Per-slot overrides (Scrapy's DOWNLOAD_SLOTS). */
 export const downloadSlotSchema = z.object({
@@ -78,6 +81,7 @@ export const settingsSchema = z.strictObject({
   httpcacheExpirationSecs: count.default(0).describe('Cached entries older than this are refetched. 0 means never expire.'),
   httpcacheIgnoreHttpCodes: z.array(z.number().int()).default([408, 429, 500, 502, 503, 504, 522, 524]).describe('Statuses never stored (so a retry never replays a 429 or a 5xx); set [] to store everything.'),
   httpcacheIgnoreMissing: z.boolean().default(false).describe('Requests not in the cache are ignored instead of downloaded (offline replay).'),
+  httpcacheMode: z.enum(['normal', 'record', 'replay']).default('normal').describe('"normal" caches as httpcachePolicy says; "record" always downloads and stores every final response (any status) for replay; "replay" serves only stored responses and fails each request that is not stored, never downloading. Set by `crawl --record <dir>` and runSpider({ record, replay }), which also route robots.txt through the cache.'),
   httpcacheStore: z.custom<object>((v) => typeof v === 'object' && v !== null, 'a Keyv instance or a Keyv store').optional().describe('Any Keyv instance or store (e.g. @keyv/redis) for cache metadata; default: files under httpcacheDir.'),
 
   httperrorAllowedCodes: z.array(z.number().int()).default([]).describe('Non-2xx codes that still reach spider callbacks.'),
@@ -92,6 +96,13 @@ export const settingsSchema = z.strictObject({
   closespiderPagecount: count.default(0).describe('Close after this many responses (reason closespider_pagecount). 0 disables.'),
   closespiderErrorcount: count.default(0).describe('Close after this many spider errors (reason closespider_errorcount). 0 disables.'),
   closespiderTimeout: seconds.default(0).describe('Close after this many seconds (reason closespider_timeout). 0 disables.'),
+
+  notifyWebhookUrl: z.url({ protocol: /^https?$/ }).optional().describe('Slack-compatible incoming webhook (POST { text }) told when a spider closes; a secret, never logged. Unset disables NotifyWebhook.'),
+  // 'error'/'errors' read naturally in a config ("notify on errors") and mean the same as 'failure'.
+  notifyOn: z.preprocess((v) => (typeof v === 'string' && /^errors?$/i.test(v.trim()) ? 'failure' : typeof v === 'string' ? v.trim().toLowerCase() : v), z.enum(['failure', 'always']))
+    .default('failure')
+    .describe('When NotifyWebhook posts: "failure" (close reason other than finished, or any ERROR/CRITICAL logged; alias "errors") or "always".'),
+  notifyTimeout: z.number().positive().default(10).describe('Seconds the close waits for the webhook, its one retry included; a failure is a WARNING, never fatal.'),
 
   feeds: feedsSchema.default({}).describe('Feeds to write: path template → { format, overwrite, fields }.'),
   itemPipelines: components.default({}).describe('Item pipelines by name → order (or { component, order }); null disables.'),
@@ -126,9 +137,14 @@ export const settingsSchema = z.strictObject({
     LogStats: 0,
     FeedExporter: 0,
     AutoThrottle: 0,
+    // Last to close: the summary it posts counts errors logged while the others closed (feeds committing).
+    NotifyWebhook: 1000,
   }).describe('The built-in extensions.'),
 
   logLevel: logLevel.default('INFO').describe('Least severe level that is logged.'),
+  logFormat: logFormat.default('text').describe('"text" (Scrapy\'s `time [source] LEVEL: message`) or "json": one object per line {time, level, logger, message, error} for log shippers.'),
+  logRedactParams: z.array(z.string().min(1)).default(['api_key', 'apikey', 'key', 'token', 'access_token', 'secret', 'client_secret', 'password', 'sig', 'signature']).describe('Query parameters whose values are logged as *** (case-insensitive; a name also matches at the end of a longer one after _, - or ., e.g. refresh_token, X-Amz-Signature). Credential headers and URL passwords are always hidden.'),
+  logRedactValues: z.array(z.string()).default([]).describe('Exact strings logged as *** wherever they appear, e.g. the partner\'s API key read from the environment (empty strings are ignored).'),
   logstatsInterval: seconds.default(60).describe('Seconds between "Crawled N pages" log lines. 0 disables.'),
 });
 
@@ -154,6 +170,7 @@ export class SettingsError extends Error {
 }
 
 const knownKeys = new Set(Object.keys(settingsSchema.shape));
+const secretSettings = new Set<string>(['notifyWebhookUrl', 'logRedactValues']);
 
 /** `DOWNLOAD_DELAY` or `download-delay` → `downloadDelay`; camelCase passes through. */
 export function normalizeSettingKey(key: string): string {
@@ -186,7 +203,9 @@ export function resolveSettings(...layers: Array<Record<string, unknown> | undef
   const issue = parsed.error.issues[0]!;
   const key = String(issue.path[0] ?? '');
   const where = issue.path.length > 1 ? `${key}.${issue.path.slice(1).join('.')}` : key;
-  throw new SettingsError(`Invalid setting ${where}=${show(merged[key])}: ${issue.message}`, key, merged[key]);
+  // A webhook URL carries its token: an error message (stderr, CI logs) must not repeat it.
+  const shown = secretSettings.has(key) ? '(hidden)' : show(merged[key]);
+  throw new SettingsError(`Invalid setting ${where}=${shown}: ${issue.message}`, key, merged[key]);
 }
 
 /** Parses a CLI `-s key=value`: the value as JSON when it parses (numbers, booleans, arrays), else a string. */

@@ -1,13 +1,15 @@
 /**
- * `crawl <spider> [--<arg> <value>]... [-s key=value]... [-o FILE|-O FILE] [-L level]`
+ * `crawl <spider> [--<arg> <value>]... [-s key=value]... [-o FILE|-O FILE] [-L level] [--record DIR]`
  * A thin shell over CrawlerProcess. Exit codes: 0 when every spider closed 'finished' with no
  * error logged, 1 otherwise, 2 for bad usage (unknown spider, bad argument or setting).
  */
+import { resolve } from 'node:path';
 import { CrawlerProcess } from '../crawler-process.js';
 import { SpiderArgsError } from '../core/errors.js';
 import { feedFromCliFlag } from '../feeds/index.js';
 import { stderrSink } from '../core/log.js';
 import { parseSettingAssignment, SettingsError, type SettingsInput } from '../settings.js';
+import { fixtureSettings } from '../testing/fixtures.js';
 import { CliError } from './cli-error.js';
 import { loadProject } from './project.js';
 import { checkUnknownArgs, describeArgsError, parseSpiderArgTokens } from './spider-args.js';
@@ -20,6 +22,9 @@ Options:
   -o, --output <file>           append items to FILE (format from the extension: .jsonl .json .csv)
   -O, --overwrite-output <file> write items to FILE, replacing it
   -L, --log-level <level>       DEBUG, INFO, WARNING, ERROR or CRITICAL
+      --record <dir>            store every response (any status, robots.txt too) in DIR for
+                                offline tests: runSpider(Spider, { args, replay: DIR })
+      --log-format <format>     text (default) or json: one JSON object per log line, for log shippers
   -a <name=value>               spider argument, Scrapy style (same as --name value)
   -h, --help                    show this help
 
@@ -31,6 +36,8 @@ interface CrawlCommand {
   overrides: Record<string, unknown>;
   feeds: Record<string, unknown>;
   argTokens: string[];
+  /** `--record <dir>`: the fixtures directory, as given. */
+  record?: string;
 }
 
 function parseCommand(argv: string[]): CrawlCommand | 'help' {
@@ -38,6 +45,7 @@ function parseCommand(argv: string[]): CrawlCommand | 'help' {
   const feeds: Record<string, unknown> = {};
   const argTokens: string[] = [];
   let spider: string | undefined;
+  let record: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i]!;
     const [flag, inline] = token.startsWith('--') && token.includes('=') ? [token.slice(0, token.indexOf('=')), token.slice(token.indexOf('=') + 1)] : [token, undefined];
@@ -68,6 +76,12 @@ function parseCommand(argv: string[]): CrawlCommand | 'help' {
       case '--log-level':
         overrides.logLevel = value().toUpperCase();
         break;
+      case '--record':
+        record = value();
+        break;
+      case '--log-format':
+        overrides.logFormat = value().toLowerCase();
+        break;
       default:
         if (spider === undefined && !token.startsWith('-')) spider = token;
         else if (token === '-a') argTokens.push(token, value());
@@ -75,7 +89,7 @@ function parseCommand(argv: string[]): CrawlCommand | 'help' {
     }
   }
   if (!spider) throw new CliError(`Missing the spider name\n\n${usage}`);
-  return { spider, overrides, feeds, argTokens };
+  return { spider, overrides, feeds, argTokens, record };
 }
 
 /** Runs the crawl command; resolves with the exit code (the bin script exits with it). */
@@ -116,7 +130,8 @@ async function prepare(argv: string[], cwd: string) {
   }
   const args = parseSpiderArgTokens(command.argTokens);
   checkUnknownArgs(command.spider, entry.spiderClass.args, args);
-  const overrides = { ...command.overrides } as SettingsInput;
+  // Over every -s: recording forces the cache on in record mode under DIR (relative to the working directory).
+  const overrides = (command.record === undefined ? { ...command.overrides } : fixtureSettings('record', resolve(cwd, command.record), command.overrides as SettingsInput)) as SettingsInput;
   if (Object.keys(command.feeds).length) overrides.feeds = command.feeds as SettingsInput['feeds'];
   let live: LiveLine | undefined;
   const crawlerProcess = new CrawlerProcess(project.config.settings ?? {}, {
@@ -125,7 +140,7 @@ async function prepare(argv: string[], cwd: string) {
     logSink: (record) => (live ? live.wrap(stderrSink)(record) : stderrSink(record)),
   });
   const crawler = crawlerProcess.crawl(entry.spiderClass, args);
-  if (process.stderr.isTTY) live = new LiveLine(process.stderr, [{ name: command.spider, stats: crawler.stats }]);
+  if (process.stderr.isTTY) live = new LiveLine(process.stderr, [{ name: command.spider, stats: crawler.stats, slots: crawler.slots }]);
   return { crawlerProcess, live };
 }
 

@@ -13,6 +13,9 @@ import { CliError } from './cli-error.js';
 /** Config file names, in the order they are tried in each directory. */
 export const configFileNames = ['teinei.config.ts', 'teinei.config.mts', 'teinei.config.js', 'teinei.config.mjs'];
 
+/** Never loaded as spiders, though a spider glob matches them: test files live next to their spider. */
+export const spiderGlobIgnore = ['**/*.test.*', '**/*.spec.*', '**/node_modules/**'];
+
 /** A loaded project: its config, directory and spiders by name. */
 export interface Project {
   configPath: string;
@@ -62,7 +65,7 @@ export async function loadProject(cwd: string): Promise<Project> {
       add(entry);
       continue;
     }
-    const files = await glob(entry, { cwd: root, absolute: true });
+    const files = await glob(entry, { cwd: root, absolute: true, ignore: spiderGlobIgnore });
     for (const file of files.sort()) {
       const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
       const classes = Object.values(mod).filter(isSpiderClass);

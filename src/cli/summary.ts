@@ -3,6 +3,7 @@
  */
 import type { CrawlResult } from '../core/crawler.js';
 import type { LogRecord, LogSink } from '../core/log.js';
+import { describeSlowestSlot, type SlotLimiter } from '../core/slots.js';
 import type { StatsCollector } from '../core/stats.js';
 
 const n = (value: number) => value.toLocaleString('en-US');
@@ -28,9 +29,17 @@ export function formatSummary(result: CrawlResult): string {
   ].join('\n');
 }
 
+/** What the live line reads of one crawler: its stats, and its slots for the slowest one. */
+export interface LiveLineSource {
+  name: string;
+  stats: StatsCollector;
+  slots?: Pick<SlotLimiter, 'slowest'>;
+}
+
 /**
- * A single status line redrawn on a TTY (requests, items, rate). Log lines go through `wrap`,
- * which clears the status line before writing them so the two never interleave.
+ * A single status line redrawn on a TTY (requests, items, rate, retries, the slowest slot's delay
+ * or pause). Log lines go through `wrap`, which clears the status line before writing them so the
+ * two never interleave.
  */
 export class LiveLine {
   private timer: NodeJS.Timeout | undefined;
@@ -39,7 +48,7 @@ export class LiveLine {
 
   constructor(
     private readonly stream: NodeJS.WriteStream,
-    private readonly crawlers: Array<{ name: string; stats: StatsCollector }>,
+    private readonly crawlers: LiveLineSource[],
   ) {}
 
   /** A sink that clears the live line, writes the record, and redraws. */
@@ -64,9 +73,10 @@ export class LiveLine {
   private draw(): void {
     if (!this.timer) return;
     const seconds = Math.max((Date.now() - this.started) / 1000, 0.001);
-    const parts = this.crawlers.map(({ name, stats }) => {
+    const parts = this.crawlers.map(({ name, stats, slots }) => {
       const requests = stats.count('downloader/request_count');
-      return `${name}: ${n(requests)} requests, ${n(stats.count('item_scraped_count'))} items, ${(requests / seconds).toFixed(1)} req/s${stats.count('retry/count') ? `, ${n(stats.count('retry/count'))} retries` : ''}`;
+      const slowest = describeSlowestSlot(slots?.slowest?.());
+      return `${name}: ${n(requests)} requests, ${n(stats.count('item_scraped_count'))} items, ${(requests / seconds).toFixed(1)} req/s, ${n(stats.count('retry/count'))} retries${slowest ? `, ${slowest}` : ''}`;
     });
     this.stream.write(`\r\x1b[2K${parts.join(' | ')}`.slice(0, (this.stream.columns || 120) + 8));
     this.shown = true;

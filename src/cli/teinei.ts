@@ -5,6 +5,9 @@ import { Command } from 'commander';
 import { settingsSchema } from '../settings.js';
 import { version } from '../version.js';
 import { CliError } from './cli-error.js';
+import { addFetchCommand } from './fetch.js';
+import { addNewCommand } from './new.js';
+import { addParseCommand } from './parse.js';
 import { loadProject } from './project.js';
 import { knownArgFlags } from './spider-args.js';
 import { addSplitCommand } from './split.js';
@@ -24,6 +27,9 @@ export async function teineiMain(argv: string[], cwd = process.cwd()): Promise<n
     });
   let code = 0;
   addSplitCommand(program, (c) => (code = c));
+  addNewCommand(program, cwd);
+  addFetchCommand(program, cwd, (c) => (code = c));
+  addParseCommand(program, cwd, (c) => (code = c));
   program
     .command('settings')
     .description('list every setting with its default and doc line')

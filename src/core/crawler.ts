@@ -17,7 +17,7 @@ import { Engine } from './engine.js';
 import { HttpDownloadHandler } from './handlers/http.js';
 import type { DownloadHandler } from './handlers/types.js';
 import { ItemProcessor } from './item-processor.js';
-import { Logger, stderrSink, type LogSink } from './log.js';
+import { crawlerSink, Logger, stderrSink, type LogSink } from './log.js';
 import { MemoryRequestQueue, MemorySeenSet } from './queues/memory.js';
 import type { RequestQueue, SeenSet } from './queues/types.js';
 import { Scheduler } from './scheduler.js';
@@ -74,7 +74,8 @@ export class Crawler {
     readonly settings: Settings,
     parts: CrawlerParts = {},
   ) {
-    this.spiderLogger = new Logger(spiderClass.spiderName, settings.logLevel, parts.logSink ?? stderrSink, this.stats);
+    // Redaction and logFormat live in the sink, so every logger of this crawl goes through them.
+    this.spiderLogger = new Logger(spiderClass.spiderName, settings.logLevel, crawlerSink(parts.logSink ?? stderrSink, settings), this.stats);
     this.logger = this.spiderLogger;
     this.spider = new spiderClass();
     this.spider.args = args;

@@ -42,8 +42,31 @@ export interface SlotLimiter {
    * Used when a partner asks for a pause longer than anyone will wait (retryAfterMax).
    */
   rejectWaiting?(key: string, error: () => Error): number;
+  /**
+   * The slot held back the most right now: the biggest of each slot's delay and the time left in
+   * its pause (Retry-After, rate-limit reset); undefined when there is no slot. Read-only, for
+   * progress lines. Optional so a shared limiter need not know every slot.
+   */
+  slowest?(): SlowestSlot | undefined;
   /** Cancels waiting tasks and stops timers. */
   close(): Promise<void>;
+}
+
+/** What `SlotLimiter.slowest()` reports. */
+export interface SlowestSlot {
+  /** The slot's key (its host). */
+  key: string;
+  /** Seconds the slot makes its next request wait: its delay, or what is left of a pause. */
+  delaySeconds: number;
+  /** Whether that wait is a partner's pause rather than the slot's delay. */
+  paused: boolean;
+}
+
+/** `slowest slot api.partner.test 1.5 s` (or `… 30 s paused`) for progress lines; '' when nothing is slowed. */
+export function describeSlowestSlot(slowest: SlowestSlot | undefined): string {
+  if (!slowest || slowest.delaySeconds <= 0) return '';
+  const seconds = slowest.delaySeconds >= 10 ? Math.round(slowest.delaySeconds) : Number(slowest.delaySeconds.toFixed(1));
+  return `slowest slot ${slowest.key} ${seconds} s${slowest.paused ? ' paused' : ''}`;
 }
 
 /** A task that never started because its slot was closed. */
@@ -131,6 +154,19 @@ export class MemorySlots implements SlotLimiter {
 
   delayOf(key: string): number {
     return this.slot(key).policy.delay;
+  }
+
+  slowest(): SlowestSlot | undefined {
+    const now = Date.now();
+    let result: SlowestSlot | undefined;
+    for (const [key, slot] of this.slots) {
+      // An exhausted budget holds the slot like a pause does, until the partner's reset.
+      const pausedMs = Math.max(slot.paused, slot.budget <= 0 ? slot.budgetResetAt : 0) - now;
+      const paused = pausedMs / 1000 > slot.policy.delay;
+      const delaySeconds = paused ? pausedMs / 1000 : slot.policy.delay;
+      if (!result || delaySeconds > result.delaySeconds) result = { key, delaySeconds, paused };
+    }
+    return result;
   }
 
   cancelWaiting(): void {

@@ -4,6 +4,9 @@
  * 429/5xx first and retry it, so the cache only ever sees the final answer, and a cached response
  * is never replayed into a retry loop (Scrapy issue 2297). Lookups run before the request waits
  * for its slot, so a hit never waits for the download delay.
+ *
+ * `httpcacheMode` 'record' and 'replay' turn the cache into spider fixtures (`crawl --record`,
+ * runSpider): record never reads and stores every final response, replay never downloads.
  */
 import { resolve } from 'node:path';
 import type { Crawler } from '../../core/crawler.js';
@@ -15,6 +18,7 @@ import { Response, type ResponseHeaders } from '../../http/response.js';
 import { cacheKey } from '../../httpcache/cache-key.js';
 import { KeyvCacheStorage } from '../../httpcache/keyv-storage.js';
 import { createPolicy, type CachePolicy } from '../../httpcache/policy.js';
+import { FixtureMissingError, noteFixtureMissing } from '../../httpcache/replay.js';
 import type { CachedEntry, CacheMeta, CacheStorage } from '../../httpcache/storage.js';
 import type { Settings } from '../../settings.js';
 import type { DownloaderMiddleware } from '../types.js';
@@ -26,7 +30,8 @@ export interface HttpCacheMeta {
 }
 
 /** Settings the middleware reads besides the storage and policy. */
-export type HttpCacheOptions = Pick<Settings, 'httpcacheExpirationSecs' | 'httpcacheIgnoreHttpCodes' | 'httpcacheIgnoreMissing'>;
+export type HttpCacheOptions = Pick<Settings, 'httpcacheExpirationSecs' | 'httpcacheIgnoreHttpCodes' | 'httpcacheIgnoreMissing'> &
+  Partial<Pick<Settings, 'httpcacheMode' | 'httpcacheDir'>>;
 
 /** The flag on every response served from the cache; such responses are never stored again. */
 export const CACHED_FLAG = 'cached';
@@ -49,14 +54,24 @@ export class HttpCacheMiddleware implements DownloaderMiddleware {
     const dir = resolve(settings.httpcacheDir);
     const storage = new KeyvCacheStorage({ dir, store: settings.httpcacheStore });
     const logger = crawler.logger.child('httpcache');
-    const mw = new HttpCacheMiddleware(storage, createPolicy(settings.httpcachePolicy), settings, crawler.spider.name, crawler.stats, logger);
+    const mode = settings.httpcacheMode;
+    // Fixtures replay exactly what was recorded: no Cache-Control, no expiry (see processRequest).
+    const policy = createPolicy(mode === 'normal' ? settings.httpcachePolicy : 'dummy');
+    const mw = new HttpCacheMiddleware(storage, policy, { ...settings, httpcacheDir: dir }, crawler.spider.name, crawler.stats, logger, (error) => noteFixtureMissing(crawler, error));
     // No middleware close hook: the storage flushes when the spider closes (after the downloader).
     crawler.signals.on('spiderClosed', () => mw.close());
-    logger.info(`HTTP cache on: ${settings.httpcachePolicy} policy, ${dir}${settings.httpcacheStore ? ' (metadata in the given keyv store)' : ''}`);
+    const where = `${dir}${settings.httpcacheStore ? ' (metadata in the given keyv store)' : ''}`;
+    logger.info(mode === 'normal' ? `HTTP cache on: ${settings.httpcachePolicy} policy, ${where}` : `HTTP cache in ${mode} mode: ${where}`);
+    const robots = { ...settings.downloaderMiddlewaresBase, ...settings.downloaderMiddlewares }.RobotsTxtMiddleware;
+    if (mode !== 'normal' && settings.robotstxtObey && typeof robots === 'number') {
+      // The built-in fetches robots.txt with its own handler, past this middleware.
+      logger.warning(`robots.txt is fetched past the HTTP cache in ${mode} mode: use \`crawl --record\` or runSpider(), which route it through the cache`);
+    }
     return mw;
   }
 
   private readonly ignoreCodes: Set<number>;
+  private readonly mode: NonNullable<HttpCacheOptions['httpcacheMode']>;
   private readonly lookups = new WeakMap<Request, Lookup>();
 
   constructor(
@@ -67,24 +82,38 @@ export class HttpCacheMiddleware implements DownloaderMiddleware {
     private readonly namespace: string,
     private readonly stats: StatsCollector,
     private readonly logger: Logger,
+    /** Told of each request replay mode fails for not being stored (runSpider reports them all). */
+    private readonly onMissing: (error: FixtureMissingError) => void = () => {},
   ) {
     this.ignoreCodes = new Set(options.httpcacheIgnoreHttpCodes);
+    this.mode = options.httpcacheMode ?? 'normal';
   }
 
   async processRequest(request: Request): Promise<Response | void> {
-    if ((request.meta as HttpCacheMeta).dontCache || !this.policy.shouldCacheRequest(request)) return;
+    // Fixtures hold every request, dontCache ones included: a replay must never need the network.
+    if (this.mode === 'normal' && ((request.meta as HttpCacheMeta).dontCache || !this.policy.shouldCacheRequest(request))) return;
     const lookup: Lookup = { key: cacheKey(this.namespace, request) };
     this.lookups.set(request, lookup);
+    // Recording downloads afresh, so entries from an earlier recording are overwritten, never replayed.
+    if (this.mode === 'record') return;
     const entry = await this.read(lookup.key);
     if (!entry) {
       this.stats.inc('httpcache/miss');
+      if (this.mode === 'replay') {
+        this.stats.inc('httpcache/replay_missing');
+        const error = new FixtureMissingError(request, this.namespace, resolve(this.options.httpcacheDir ?? '.'));
+        this.onMissing(error);
+        // Without an errback the scraper logs the failure itself; with one it might go unseen.
+        if (request.errback) this.logger.error(error.message);
+        throw error;
+      }
       if (this.options.httpcacheIgnoreMissing) {
         this.stats.inc('httpcache/ignore');
         throw new IgnoreRequest(`Ignoring request not in the cache: ${request}`);
       }
       return;
     }
-    if (this.policy.isFresh(entry.meta, request, Date.now())) {
+    if (this.mode === 'replay' || this.policy.isFresh(entry.meta, request, Date.now())) {
       this.stats.inc('httpcache/hit');
       return toResponse(entry, request);
     }
@@ -99,6 +128,9 @@ export class HttpCacheMiddleware implements DownloaderMiddleware {
     if (response.flags.includes(CACHED_FLAG)) return response;
     const lookup = this.lookups.get(request);
     this.lookups.delete(request);
+    // Replay stores nothing (a response here came from another middleware, not the partner).
+    if (this.mode === 'replay') return response;
+    if (this.mode === 'record') return this.record(lookup?.key ?? cacheKey(this.namespace, request), request, response);
     if ((request.meta as HttpCacheMeta).dontCache || !this.policy.shouldCacheRequest(request)) return response;
     const key = lookup?.key ?? cacheKey(this.namespace, request);
     const stale = lookup?.stale;
@@ -124,6 +156,20 @@ export class HttpCacheMiddleware implements DownloaderMiddleware {
     return response;
   }
 
+  /**
+   * Record mode stores every final response, whatever its status. Below RetryMiddleware the cache
+   * only sees what Retry gave up on or passed through, i.e. exactly what the spider's callbacks (or
+   * HttpErrorMiddleware) saw, so a replay reproduces the recorded run; leaving a final 503 out
+   * would instead turn it into a "not in the fixtures" failure that hides what happened.
+   */
+  private record(key: string, request: Request, response: Response): Response {
+    if (this.ignoreCodes.has(response.status)) {
+      this.logger.warning(`Recorded ${response.status} for ${request.method} ${request.url} (the final answer, after any retries): replays will see it too; record again when the partner is healthy`);
+    }
+    this.write(key, { url: response.url, status: response.status, headers: response.headers, storedAt: Date.now() }, response.body, true);
+    return response;
+  }
+
   /** Waits for writes in flight and closes the storage. Never throws: a cache failure fails no crawl. */
   async close(): Promise<void> {
     try {
@@ -142,7 +188,8 @@ export class HttpCacheMiddleware implements DownloaderMiddleware {
       this.logger.warning(`Could not read the HTTP cache entry ${key}: ${(error as Error)?.message ?? error}`);
       return undefined;
     }
-    const maxAgeMs = this.options.httpcacheExpirationSecs * 1000;
+    // Fixtures never expire: a test replays what was recorded however long ago.
+    const maxAgeMs = this.mode === 'replay' ? 0 : this.options.httpcacheExpirationSecs * 1000;
     if (entry && maxAgeMs > 0 && Date.now() - entry.meta.storedAt > maxAgeMs) return undefined;
     return entry;
   }
