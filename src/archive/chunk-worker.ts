@@ -14,8 +14,7 @@ import { CsvError, parse as parseStream, type Options as CsvOptions } from 'csv-
 import { parse } from 'csv-parse/sync';
 import { checkDecodes, decoderFor, type TextEncoding } from './encoding.js';
 import { Readable } from 'node:stream';
-import { compileWhere } from './filter.js';
-import { parseRecordFields, pickFields } from './fields.js';
+import { compileRecordFilter, type RecordFilter } from './record-filter.js';
 import { RecordScanner, type RecordSink } from './record-scanner.js';
 import type { ChunkTask, ChunkTaskContext, RowTask } from './chunk-task.js';
 
@@ -79,7 +78,7 @@ function selectRecords(bytes: Buffer, where: string | undefined, decode: (b: Buf
   let headerFields = 0;
   let rows = 0;
   let kept = 0;
-  let keep: ((start: number, end: number) => boolean) | undefined;
+  let keep: RecordFilter | undefined;
   let runStart = -1;
   let runEnd = -1;
   const endRun = () => {
@@ -93,12 +92,12 @@ function selectRecords(bytes: Buffer, where: string | undefined, decode: (b: Buf
       sawHeader = true;
       headerFields = fields;
       pieces.push(buffer.subarray(start, end));
-      if (where !== undefined) keep = recordFilter(where, decode(buffer.subarray(start, end)), bytes, decode);
+      if (where !== undefined) keep = compileRecordFilter(where, buffer.subarray(start, end), decode);
       return;
     }
     rows++;
     if (fields !== headerFields) throw new Error(`line ${line}: expected ${headerFields} fields, got ${fields}`);
-    if (keep && !keep(start, end)) return;
+    if (keep && !keep(buffer, start, end)) return;
     kept++;
     if (keep) keptLines.push(line);
     if (buffer !== bytes) {
@@ -116,19 +115,6 @@ function selectRecords(bytes: Buffer, where: string | undefined, decode: (b: Buf
   scanner.endInto(sink);
   endRun();
   return { pieces, rows, kept, keptLines };
-}
-
-function recordFilter(where: string, headerText: string, bytes: Buffer, decode: (b: Buffer) => string): (start: number, end: number) => boolean {
-  const names = parseRecordFields(headerText);
-  const predicate = compileWhere(where, names);
-  const indexes = predicate.columns.map((c) => names.indexOf(c));
-  const wanted = Array.from({ length: Math.max(...indexes) + 1 }, (_, i) => indexes.includes(i));
-  return (start, end) => {
-    const values = pickFields(bytes, start, end, wanted, decode);
-    const row: Record<string, string> = {};
-    for (const i of indexes) row[names[i]!] = values[i]!;
-    return predicate(row);
-  };
 }
 
 /** Decoded text of `pieces`, in slices cut after an LF (never inside a character in UTF-8 or CP932). */

@@ -22,8 +22,7 @@ import { RecordScanner } from './record-scanner.js';
 import { ChunkFiles } from './chunk-files.js';
 import { DecodeGuard } from './decode-guard.js';
 import { decoderFor, detectEncoding, type TextEncoding } from './encoding.js';
-import { parseRecordFields, pickFields } from './fields.js';
-import { compileWhere } from './filter.js';
+import { compileRecordFilter, type RecordFilter } from './record-filter.js';
 import { openZipEntry, safeEntryBaseName } from './zip.js';
 
 export type SplitEncoding = TextEncoding;
@@ -128,7 +127,7 @@ export async function splitCsv(options: SplitCsvOptions): Promise<SplitCsvResult
   let files: ChunkFiles | undefined;
   let guard: DecodeGuard | undefined;
   let headerFields = 0;
-  let keep: ((bytes: Buffer, start: number, end: number) => boolean) | undefined;
+  let keep: RecordFilter | undefined;
 
   /** The first read fixes the encoding (declared or detected) and with it the decode check. */
   const begin = (firstRead: Buffer): void => {
@@ -146,7 +145,7 @@ export async function splitCsv(options: SplitCsvOptions): Promise<SplitCsvResult
       headerFields = fields;
       const header = Buffer.from(buffer.subarray(start, end)); // own copy: do not pin the first read
       result.header = header;
-      if (options.where) keep = recordFilter(options.where, header, result.encoding);
+      if (options.where) keep = compileRecordFilter(options.where, header, decoderFor(result.encoding));
       const transcode = result.outputEncoding !== result.encoding ? (bytes: Buffer) => Buffer.from(iconv.decode(bytes, result.encoding), 'utf8') : undefined;
       files = new ChunkFiles({ outRoot, base, chunkRows, firstHeader: header, header: header.subarray(0, 3).equals(BOM) ? header.subarray(3) : header, transcode });
       result.chunks = files.chunks;
@@ -189,19 +188,4 @@ export async function splitCsv(options: SplitCsvOptions): Promise<SplitCsvResult
   const report = ['line,offset,reason\n', ...result.badRows.map((b) => `${b.line},${b.offset},${csvCell(b.reason)}\n`)].join('');
   await writeFile(result.badRowsPath, report);
   return result;
-}
-
-/** A predicate over raw records from a `where` expression; decodes only the columns it reads. */
-function recordFilter(where: string, header: Buffer, encoding: SplitEncoding): (bytes: Buffer, start: number, end: number) => boolean {
-  const decode = decoderFor(encoding);
-  const names = parseRecordFields(decode(header));
-  const predicate = compileWhere(where, names);
-  const indexes = predicate.columns.map((c) => names.indexOf(c));
-  const wanted = Array.from({ length: Math.max(...indexes) + 1 }, (_, i) => indexes.includes(i));
-  return (bytes, start, end) => {
-    const values = pickFields(bytes, start, end, wanted, decode);
-    const row: Record<string, string> = {};
-    for (const i of indexes) row[names[i]!] = values[i]!;
-    return predicate(row);
-  };
 }
