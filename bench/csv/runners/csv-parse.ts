@@ -15,6 +15,7 @@ import { stringify, type Stringifier } from 'csv-stringify';
 const [source, outDir, chunkRowsArg] = process.argv.slice(2);
 if (!source || !outDir || !chunkRowsArg) throw new Error('usage: csv-parse.ts <source.csv> <outDir> <chunkRows>');
 const chunkRows = Number(chunkRowsArg);
+const base = path.basename(source, path.extname(source));
 await mkdir(outDir, { recursive: true });
 
 const started = performance.now();
@@ -41,7 +42,7 @@ for await (const record of parser as AsyncIterable<string[]>) {
     await close();
     chunks++;
     const s = stringify({ record_delimiter: 'windows' });
-    const ws = createWriteStream(path.join(outDir, `plans_${String(chunks).padStart(5, '0')}.csv`));
+    const ws = createWriteStream(path.join(outDir, `${base}_${String(chunks).padStart(5, '0')}.csv`));
     s.pipe(ws);
     s.write(header);
     out = { s, ws };
