@@ -37,6 +37,8 @@ export interface ZipEntryStream {
 
 export const DEFAULT_ZIP_MAX_BYTES = 20 * 1024 ** 3;
 export const DEFAULT_ZIP_MAX_RATIO = 200;
+/** Output piece size of the inflater. */
+const INFLATE_CHUNK = 256 * 1024;
 
 /**
  * Last path segment of an entry name (`/` or `\` separated), reduced to letters, digits, `.`, `_`
@@ -149,13 +151,21 @@ export async function openZipEntry(zipPath: string, options: OpenZipEntryOptions
       const ratio = (uncompressedSize / compressedSize).toFixed(1);
       throw new Error(`compression ratio ${ratio} (${uncompressedSize} / ${compressedSize} bytes) exceeds maxRatio ${maxRatio}: refusing (zip bomb?)`);
     }
-    const raw = await zip.openReadStreamPromise(entry);
+    if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) throw new Error(`unsupported compression method ${entry.compressionMethod} (only stored and deflate)`);
+    // Inflated here rather than by yauzl: its inflater emits 16 KiB pieces, and every piece costs a
+    // trip through the streams and the scanner (a 700 MB entry: 52k pieces, 5.3 s split; with
+    // 256 KiB output pieces 2-3× fewer trips and the inflate itself took 1.1 s instead of 2.1 s).
+    const raw = await zip.openReadStreamPromise(entry, { decodeFileData: false });
     zip.close(); // the read stream keeps the file open until it ends
     const label = (err: unknown): Error => zipError(zipPath, name, err);
     const stream = new CheckedEntryStream(label, uncompressedSize, maxBytes, entry.crc32);
-    raw.on('error', (err) => stream.destroy(label(err)));
-    stream.on('close', () => raw.destroy());
-    raw.pipe(stream);
+    const inflate = entry.compressionMethod === 8 ? zlib.createInflateRaw({ chunkSize: INFLATE_CHUNK }) : undefined;
+    for (const part of inflate ? [raw, inflate] : [raw]) part.on('error', (err) => stream.destroy(label(err)));
+    stream.on('close', () => {
+      raw.destroy();
+      inflate?.destroy();
+    });
+    (inflate ? raw.pipe(inflate) : raw).pipe(stream);
     return { name, compressedSize, uncompressedSize, stream };
   } catch (err) {
     zip.close();
