@@ -245,6 +245,19 @@ describe('examples/.vscode debugging', () => {
     expect(configuration.preLaunchTask).toBeUndefined();
   });
 
+  it('runs jobs/debug-partnerA.ts, a plain runSpider script for "run current script", offline', async () => {
+    // No mock is started: the script replays fixtures/partnerA, so a request leaving would fail it.
+    child = spawn(process.execPath, ['--import', 'tsx', 'jobs/debug-partnerA.ts'], { cwd: examples, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code, stderr).toBe(0);
+    expect(stdout).toContain('finished: 250 items from 3 recorded responses');
+    expect(stdout).toContain('GET http://127.0.0.1:8080/partnerA/events?count=100&start=201');
+  }, 30_000);
+
   it('has the mock partner task the crawl configurations start first, ready when it prints its URL', async () => {
     type Task = { label: string; command: string; args: string[]; options?: { cwd?: string }; isBackground?: boolean; problemMatcher?: { background?: { endsPattern?: string } } };
     const { tasks } = readVscodeJson<{ tasks: Task[] }>('tasks.json');
