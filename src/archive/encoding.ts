@@ -10,6 +10,7 @@
  * - `checkDecodes(buffer, encoding)`: finds the first byte that does not decode cleanly and
  *   reports its 1-based line, 0-based byte offset and a reason.
  */
+import { isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 
 export type TextEncoding = 'utf8' | 'cp932';
@@ -31,7 +32,7 @@ export function normalizeEncoding(name: string): TextEncoding {
 }
 
 /**
- * Returns the byte offset of the first invalid UTF-8 sequence, or -1 when all is valid.
+ * The first invalid UTF-8 sequence (its 0-based offset and why), or null when all is valid.
  * With `allowTruncatedEnd`, an incomplete (but so far valid) sequence at the very end is accepted.
  */
 export function firstInvalidUtf8(buf: Buffer, allowTruncatedEnd: boolean): { offset: number; reason: string } | null {
@@ -158,12 +159,8 @@ function countLine(buf: Buffer, offset: number): number {
 export function checkDecodes(buffer: Buffer, encoding: TextEncoding, lineOf?: (offset: number) => number): DecodeCheck {
   let bad: { offset: number; reason: string } | null;
   if (encoding === 'utf8') {
-    try {
-      new TextDecoder('utf-8', { fatal: true }).decode(buffer);
-      bad = null;
-    } catch {
-      bad = firstInvalidUtf8(buffer, false) ?? { offset: 0, reason: 'invalid UTF-8' };
-    }
+    // isUtf8 validates natively without building the string a fatal TextDecoder would.
+    bad = isUtf8(buffer) ? null : (firstInvalidUtf8(buffer, false) ?? { offset: 0, reason: 'invalid UTF-8' });
   } else if (encoding === 'cp932') {
     bad = firstInvalidCp932(buffer) ?? firstUnmappedCp932(buffer);
   } else {
