@@ -95,7 +95,7 @@ function hasPandas(): boolean {
   return !r.error && r.status === 0;
 }
 
-const nodeArgs = (script: string, ...rest: string[]) => ['--import', 'tsx', path.join(runners, script), ...rest];
+const nodeArgs = (script: string, ...rest: string[]) => [...(script.endsWith('.mjs') ? [] : ['--import', 'tsx']), path.join(runners, script), ...rest];
 
 /** Every runner for one generated file; `zip` is feed.zip (undefined: csv only, teinei-split only). */
 function jobsFor(csv: GeneratedCsv, zip: string | undefined, size: Size, pandas: boolean): Job[] {
@@ -127,7 +127,7 @@ function jobsFor(csv: GeneratedCsv, zip: string | undefined, size: Size, pandas:
   }
   for (const s of sources) {
     add('teinei-filter-workers', s, process.execPath, (out) =>
-      nodeArgs('teinei-workers.ts', srcOf(s), out, String(CHUNK_ROWS), '--where', where, '--workers', String(WORKERS), ...entryArgs(s)));
+      nodeArgs('teinei-workers.mjs', srcOf(s), out, String(CHUNK_ROWS), '--where', where, '--workers', String(WORKERS), ...entryArgs(s)));
   }
   add('csv-parse-split', 'csv', process.execPath, (out) => nodeArgs('csv-parse.ts', csv.path, out, String(CHUNK_ROWS)));
   if (pandas) {

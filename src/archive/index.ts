@@ -12,4 +12,5 @@ export { detectEncoding, decoderFor, checkDecodes, normalizeEncoding, type TextE
 export { compileWhere, type RowPredicate, type CompiledWhere } from './filter.js';
 export { processChunks, type ProcessChunksOptions, type ProcessChunksResult, type ChunkResult } from './process-chunks.js';
 export { defineRowTask, type ChunkTask, type ChunkTaskContext, type RowTask } from './chunk-task.js';
-export { mysqlChunkTask, type MySqlChunkTaskOptions } from './tasks/mysql.js';
+export { mysqlChunkTask } from './tasks/index.js';
+export type { MySqlChunkTaskOptions } from './tasks/mysql.js';

@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { TextEncoding } from './encoding.js';
 import type { ChunkJob, ChunkReply, ChunkWorkerData } from './chunk-worker.js';
 
@@ -33,6 +33,13 @@ export interface ProcessChunksOptions {
   where?: string;
   /** Passed to every task call as `options` (must be structured-cloneable). */
   options?: unknown;
+  /**
+   * V8 limits of each worker thread. Default `{ maxYoungGenerationSizeMb: 4 }`: a chunk's byte pass
+   * makes a short-lived object per row, and with V8's default young generation each worker grew by
+   * tens of MB for nothing (2 workers over 100,000-row chunks: 192 → 161 MB for the process, same
+   * speed). Pass `{}` for V8's defaults.
+   */
+  workerResourceLimits?: ResourceLimits;
 }
 
 export type ChunkResult =
@@ -95,7 +102,7 @@ export async function processChunks(
       };
 
       const start = (): void => {
-        const worker = new Worker(entry, { workerData, eval: isEval });
+        const worker = new Worker(entry, { workerData, eval: isEval, resourceLimits: options.workerResourceLimits ?? { maxYoungGenerationSizeMb: 4 } });
         live++;
         let current: ChunkJob | undefined;
         let crash: string | undefined;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import type { RowDataPacket } from 'mysql2/promise';
 import { processChunks, splitCsv } from '../../src/archive/index.js';
-import { mysqlChunkTask } from '../../src/archive/tasks/mysql.js';
+import { mysqlChunkTask } from '../../src/archive/index.js';
 import { adminConnection, mysqlUrl, uniqueName } from '../helpers/mysql-db.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'teinei-chunks-mysql-'));

@@ -5,12 +5,8 @@
  *   await processChunks(split.chunks, { task: mysqlChunkTask, where: '…',
  *     options: { url: 'mysql://…', table: 'plans', key: 'id', batchSize: 500 } });
  */
-import { fileURLToPath } from 'node:url';
 import { MySqlPipeline, type MySqlPipelineOptions } from '../../pipelines/mysql.js';
 import type { Spider } from '../../spiders/spider.js';
-
-/** The task module to pass as `task` (this file, compiled or not). */
-export const mysqlChunkTask: string = fileURLToPath(import.meta.url);
 
 /** The options a chunk task takes: MySqlPipeline's, without functions (they cross threads). */
 export type MySqlChunkTaskOptions = Omit<MySqlPipelineOptions, 'toRow'>;
