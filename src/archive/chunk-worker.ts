@@ -1,19 +1,19 @@
 /**
- * Worker-thread side of `processChunks`: imports the task module once, then for every chunk it
- * is sent reads the file, checks and decodes its encoding, parses it with csv-parse (header row →
- * object keys), applies the `where` filter and calls the task's default export: a function gets
- * the chunk's rows at once (chunk form), an object with `row()` gets them one by one as csv-parse
- * yields them (row form, see `RowTask`). When the chunk's expected row count is known (splitCsv
- * records it), a different parsed count fails the chunk: a stray quote that swallowed rows must
- * not pass silently. Each chunk is answered with one message; errors are reported per chunk, never
- * thrown out of the worker.
+ * Worker-thread side of `processChunks`: imports the task module once, then streams each chunk it
+ * is sent, 256 KiB at a time, through a byte pass (decode check, record and field counts, `where`)
+ * into csv-parse (header row → object keys), so only kept rows are parsed and a worker never holds
+ * a whole chunk. The task's default export is a function given the chunk's rows at once (chunk
+ * form) or an object whose `row()` gets them one by one (row form, see `RowTask`). When the
+ * chunk's expected row count is known (splitCsv records it), a different count fails the chunk:
+ * a stray quote that swallowed rows must not pass silently. Each chunk is answered with one
+ * message; errors are reported per chunk, never thrown out of the worker.
  */
-import { open } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { once } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
-import { CsvError, parse as parseStream, type Options as CsvOptions } from 'csv-parse';
-import { parse } from 'csv-parse/sync';
-import { checkDecodes, decoderFor, type TextEncoding } from './encoding.js';
-import { Readable } from 'node:stream';
+import { CsvError, parse as parseStream, type Options as CsvOptions, type Parser } from 'csv-parse';
+import { DecodeGuard } from './decode-guard.js';
+import { decoderFor, type TextEncoding } from './encoding.js';
 import { compileRecordFilter, type RecordFilter } from './record-filter.js';
 import { RecordScanner, type RecordSink } from './record-scanner.js';
 import type { ChunkTask, ChunkTaskContext, RowTask } from './chunk-task.js';
@@ -62,46 +62,58 @@ function message(err: unknown): string {
 }
 
 const csvOptions: CsvOptions = { bom: true, relax_column_count: false, skip_empty_lines: false, columns: true };
-/** Decoded text is handed to the streaming parser in slices of about this many bytes, cut after an LF. */
-const SLICE_BYTES = 256 * 1024;
+/** Bytes per read of a chunk file: the worker never holds a whole chunk, only a read and its kept rows. */
+const READ_BYTES = 256 * 1024;
+
+interface ChunkCounts {
+  /** Data records found by the byte pass. */
+  rows: number;
+  /** Those kept by `where` (all of them without one). */
+  kept: number;
+  /** Chunk line of each kept record, when `where` is set (to name csv-parse's errors). */
+  keptLines: number[];
+}
 
 /**
- * The byte pass over one chunk: counts its records, checks each has the header's field count and
- * keeps those matching `where`, decoding only the columns it reads. Returns the header plus the kept
- * records as buffers (runs of adjacent records stay one slice), so csv-parse only ever parses rows
- * the task will see.
+ * Streams one chunk through the byte pass into csv-parse: each read is checked to decode, scanned
+ * for records (each must have the header's field count), and the records matching `where` (decoding
+ * only the columns it reads) are decoded and written to the parser; the other rows never reach it.
+ * Ends the parser after reconciling the row count; any failure destroys the parser with it, so the
+ * consumer's loop throws. Never rejects.
  */
-function selectRecords(bytes: Buffer, where: string | undefined, decode: (b: Buffer) => string): { pieces: Buffer[]; rows: number; kept: number; keptLines: number[] } {
-  const pieces: Buffer[] = [];
-  const keptLines: number[] = [];
+async function feedParser(data: ChunkWorkerData, job: ChunkJob, parser: Parser, counts: ChunkCounts): Promise<void> {
+  const decode = decoderFor(data.encoding);
+  const guard = new DecodeGuard(data.encoding, '', true);
+  const scanner = new RecordScanner();
+  let read: Buffer = Buffer.alloc(0);
+  let pieces: Buffer[] = [];
   let sawHeader = false;
   let headerFields = 0;
-  let rows = 0;
-  let kept = 0;
   let keep: RecordFilter | undefined;
   let runStart = -1;
   let runEnd = -1;
   const endRun = () => {
-    if (runStart >= 0) pieces.push(bytes.subarray(runStart, runEnd));
+    if (runStart >= 0) pieces.push(read.subarray(runStart, runEnd));
     runStart = -1;
   };
-  const scanner = new RecordScanner();
-  const sink: RecordSink = (buffer, start, end, fields, line, _offset, _terminated, error) => {
+  const sink: RecordSink = (buffer, start, end, fields, line, offset, _terminated, error) => {
+    const bad = guard.claimByte(offset, end - start);
+    if (bad) throw new Error(`not valid ${data.encoding} at line ${line} (byte ${bad.offset}): ${bad.reason}`);
     if (error !== undefined) throw new Error(`line ${line}: ${error}`);
     if (!sawHeader) {
       sawHeader = true;
       headerFields = fields;
       pieces.push(buffer.subarray(start, end));
-      if (where !== undefined) keep = compileRecordFilter(where, buffer.subarray(start, end), decode);
+      if (data.where !== undefined) keep = compileRecordFilter(data.where, buffer.subarray(start, end), decode);
       return;
     }
-    rows++;
+    counts.rows++;
     if (fields !== headerFields) throw new Error(`line ${line}: expected ${headerFields} fields, got ${fields}`);
     if (keep && !keep(buffer, start, end)) return;
-    kept++;
-    if (keep) keptLines.push(line);
-    if (buffer !== bytes) {
-      // Only the final record can be a copy (no trailing newline); it is whole, so keep it as is.
+    counts.kept++;
+    if (keep) counts.keptLines.push(line);
+    if (buffer !== read) {
+      // A record spanning reads comes as its own copy.
       endRun();
       pieces.push(buffer.subarray(start, end));
     } else if (runStart >= 0 && runEnd === start) runEnd = end;
@@ -111,48 +123,49 @@ function selectRecords(bytes: Buffer, where: string | undefined, decode: (b: Buf
       runEnd = end;
     }
   };
-  scanner.scan(bytes, sink);
-  scanner.endInto(sink);
-  endRun();
-  return { pieces, rows, kept, keptLines };
-}
-
-/** Decoded text of `pieces`, in slices cut after an LF (never inside a character in UTF-8 or CP932). */
-function* decodedSlices(pieces: Buffer[], decode: (b: Buffer) => string): Generator<string> {
-  for (const piece of pieces) {
+  const flush = async () => {
+    endRun();
+    // Pieces hold whole records, so decoding them one by one never cuts a character.
+    for (const piece of pieces) if (!parser.write(decode(piece))) await once(parser, 'drain');
+    pieces = [];
+  };
+  try {
     let at = 0;
-    while (at < piece.length) {
-      let end = piece.length;
-      if (end - at > SLICE_BYTES) {
-        const lf = piece.indexOf(0x0a, at + SLICE_BYTES);
-        if (lf !== -1) end = lf + 1;
-      }
-      yield decode(piece.subarray(at, end));
-      at = end;
+    for await (const chunk of createReadStream(job.chunk, { highWaterMark: READ_BYTES })) {
+      read = chunk as Buffer;
+      guard.check(read, at);
+      at += read.length;
+      scanner.scan(read, sink);
+      await flush();
     }
+    guard.end();
+    scanner.endInto(sink);
+    await flush();
+    reconcile(job, counts.rows);
+    parser.end();
+  } catch (error) {
+    parser.destroy(error as Error);
   }
 }
 
 async function runChunk(data: ChunkWorkerData, job: ChunkJob): Promise<{ value: unknown; rows: number; kept: number }> {
-  const { chunk } = job;
   const task = await loadTask(data.taskUrl);
-  const bytes = await readChunk(chunk);
-  const check = checkDecodes(bytes, data.encoding);
-  if (!check.ok) throw new Error(`not valid ${data.encoding} at line ${check.line} (byte ${check.offset}): ${check.reason}`);
-  const decode = decoderFor(data.encoding);
-  const { pieces, rows, kept, keptLines } = selectRecords(bytes, data.where, decode);
-  reconcile(job, rows);
-  const context: ChunkTaskContext = { chunk, options: data.options };
+  const context: ChunkTaskContext = { chunk: job.chunk, options: data.options };
+  const counts: ChunkCounts = { rows: 0, kept: 0, keptLines: [] };
+  const parser = parseStream(csvOptions);
+  const feeding = feedParser(data, job, parser, counts);
   let parsed = 0;
   let value: unknown;
   try {
     if (task.kind === 'chunk') {
-      const keptRows = parse(pieces.length === 1 ? decode(pieces[0]!) : [...decodedSlices(pieces, decode)].join(''), csvOptions) as unknown as Array<Record<string, string>>;
-      parsed = keptRows.length;
-      if (parsed === kept) value = await task.run(keptRows, context);
+      // All or nothing: the task sees the rows only once the whole chunk has passed.
+      const rows: Array<Record<string, string>> = [];
+      for await (const row of parser as AsyncIterable<Record<string, string>>) rows.push(row);
+      parsed = rows.length;
+      if (parsed === counts.kept) value = await task.run(rows, context);
     } else {
+      // Row by row: a row the task has seen stays seen even if a later record fails the chunk.
       const state = await task.run.start?.(context);
-      const parser = Readable.from(decodedSlices(pieces, decode)).pipe(parseStream(csvOptions));
       for await (const row of parser as AsyncIterable<Record<string, string>>) {
         parsed++;
         await task.run.row(row, state, context);
@@ -160,37 +173,19 @@ async function runChunk(data: ChunkWorkerData, job: ChunkJob): Promise<{ value: 
       value = task.run.finish ? await task.run.finish(state, context) : state;
     }
   } catch (error) {
+    parser.destroy(error as Error); // stops the feeder when the task failed first
     // csv-parse numbers lines in the text it was given; with `where` that is the kept rows only.
     const records = error instanceof CsvError ? (error as CsvError & { records?: number }).records : undefined;
-    if (data.where !== undefined && records !== undefined && keptLines[records] !== undefined) {
-      throw new Error(`line ${keptLines[records]}: ${(error as Error).message} (csv-parse's line counts only the rows kept by where)`, { cause: error });
+    if (data.where !== undefined && records !== undefined && counts.keptLines[records] !== undefined) {
+      throw new Error(`line ${counts.keptLines[records]}: ${(error as Error).message} (csv-parse's line counts only the rows kept by where)`, { cause: error });
     }
     throw error;
+  } finally {
+    await feeding;
   }
   // The byte scan and csv-parse must agree on the records, or a quote was read two ways.
-  if (parsed !== kept) throw new Error(`csv-parse read ${parsed} rows where the byte scan found ${kept}`);
-  return { value, rows, kept };
-}
-
-/** One read buffer per worker, grown as needed: a fresh multi-MB Buffer per chunk grew each thread's heap by tens of MB. */
-let readBuffer = Buffer.alloc(0);
-
-/** The chunk file's bytes, in the worker's read buffer (valid until the next chunk). */
-async function readChunk(file: string): Promise<Buffer> {
-  const handle = await open(file, 'r');
-  try {
-    const { size } = await handle.stat();
-    if (readBuffer.length < size) readBuffer = Buffer.allocUnsafeSlow(Math.ceil(size * 1.25));
-    let read = 0;
-    while (read < size) {
-      const { bytesRead } = await handle.read(readBuffer, read, size - read, read);
-      if (bytesRead === 0) break;
-      read += bytesRead;
-    }
-    return readBuffer.subarray(0, read);
-  } finally {
-    await handle.close();
-  }
+  if (parsed !== counts.kept) throw new Error(`csv-parse read ${parsed} rows where the byte scan found ${counts.kept}`);
+  return { value, rows: counts.rows, kept: counts.kept };
 }
 
 function reconcile(job: ChunkJob, rows: number): void {

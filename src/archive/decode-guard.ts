@@ -10,11 +10,11 @@
  * read's first LF) separately. Only when a region fails does it look line by line for the bytes
  * to blame; a clean file costs one native call per read.
  *
- * CP932 codes that are well formed but unassigned are not caught here (that needs a full decode);
- * `processChunks` decodes every chunk and reports those with their line.
+ * CP932 codes that are well formed but unassigned are caught only with `deep` (a full decode of
+ * each region); `splitCsv` leaves them to the `processChunks` workers, which check deep.
  */
 import { isUtf8 } from 'node:buffer';
-import { firstInvalidCp932, firstInvalidUtf8, type TextEncoding } from './encoding.js';
+import { firstInvalidCp932, firstInvalidUtf8, firstUnmappedCp932, type TextEncoding } from './encoding.js';
 
 const LF = 0x0a;
 /** Seam bytes kept beyond this belong to a record the scanner drops as oversized anyway. */
@@ -31,6 +31,8 @@ export class DecodeGuard {
     private readonly encoding: TextEncoding,
     /** Appended to every reason (e.g. how the encoding was chosen). */
     private readonly hint = '',
+    /** Also find CP932 codes that are well formed but unassigned (decodes each region: slower). */
+    private readonly deep = false,
   ) {}
 
   /** Checks the next read, which starts at absolute offset `at`. */
@@ -55,13 +57,19 @@ export class DecodeGuard {
 
   /** The reason a record at `[offset, offset + length)` does not decode, or undefined; claims the bad bytes in it. */
   claim(offset: number, length: number): string | undefined {
+    const found = this.claimByte(offset, length);
+    return found ? `${found.reason} at byte ${found.offset}${this.hint}` : undefined;
+  }
+
+  /** The first bad byte in `[offset, offset + length)` (absolute offset and why), or undefined; claims the bad bytes in it. */
+  claimByte(offset: number, length: number): { offset: number; reason: string } | undefined {
     if (this.bad.length === 0 || this.bad[0]!.offset >= offset + length) return undefined;
     let found: { offset: number; reason: string } | undefined;
     while (this.bad.length > 0 && this.bad[0]!.offset < offset + length) {
       const next = this.bad.shift()!;
       if (next.offset >= offset) found ??= next;
     }
-    return found ? `${found.reason} at byte ${found.offset}${this.hint}` : undefined;
+    return found;
   }
 
   private keepSeam(piece: Buffer): void {
@@ -86,13 +94,14 @@ export class DecodeGuard {
       const lf = region.indexOf(LF, start);
       const end = lf === -1 ? region.length : lf + 1;
       const line = region.subarray(start, end);
-      const bad = this.encoding === 'utf8' ? firstInvalidUtf8(line, false) : firstInvalidCp932(line);
+      const bad = this.encoding === 'utf8' ? firstInvalidUtf8(line, false) : (firstInvalidCp932(line) ?? (this.deep ? firstUnmappedCp932(line) : null));
       if (bad) this.bad.push({ offset: at + start + bad.offset, reason: bad.reason });
       start = end;
     }
   }
 
   private clean(region: Buffer): boolean {
-    return this.encoding === 'utf8' ? isUtf8(region) : firstInvalidCp932(region) === null;
+    if (this.encoding === 'utf8') return isUtf8(region);
+    return firstInvalidCp932(region) === null && !(this.deep && firstUnmappedCp932(region) !== null);
   }
 }

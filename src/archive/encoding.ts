@@ -105,7 +105,7 @@ export function firstInvalidCp932(buf: Buffer): { offset: number; reason: string
 }
 
 /** Structurally valid CP932 can still contain unassigned codes; iconv-lite turns those into U+FFFD. */
-function firstUnmappedCp932(buf: Buffer): { offset: number; reason: string } | null {
+export function firstUnmappedCp932(buf: Buffer): { offset: number; reason: string } | null {
   if (!iconv.decode(buf, 'cp932').includes('\ufffd')) return null;
   let i = 0;
   while (i < buf.length) {

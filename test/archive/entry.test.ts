@@ -10,7 +10,7 @@ const root = new URL('../../', import.meta.url);
 
 describe('teinei/archive', () => {
   it('resolves to the built archive module, whose mysqlChunkTask points at a task file that exists', async () => {
-    const archive = (await import('teinei/archive')) as typeof import('../../src/archive/index.js');
+    const archive = await import('teinei/archive');
     expect(typeof archive.splitCsv).toBe('function');
     expect(typeof archive.processChunks).toBe('function');
     expect(archive.mysqlChunkTask).toMatch(/dist\/archive\/tasks\/mysql\.js$/);

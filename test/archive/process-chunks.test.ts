@@ -88,6 +88,14 @@ describe('processChunks', () => {
     expect(out.results[0]).toEqual({ chunk: p, ok: false, error: expect.stringMatching(/sjis-002\.csv: not valid utf8 at line 2 \(byte 24\)/) as unknown });
   });
 
+  it('a well-formed but unassigned CP932 code fails the chunk with its line and byte', async () => {
+    const p = path.join(dir, 'sjis-003.csv');
+    const head = iconv.encode('id,date,name\r\n1,20171224,東京\r\n2,20171224,', 'cp932');
+    await writeFile(p, Buffer.concat([head, Buffer.from([0x85, 0x40]), Buffer.from('\r\n')]));
+    const out = await processChunks([{ path: p, rows: 2 }], { task, workers: 1, encoding: 'cp932' });
+    expect(out.results[0]).toMatchObject({ ok: false, error: expect.stringMatching(new RegExp(`sjis-003\\.csv: not valid cp932 at line 3 \\(byte ${head.length}\\): unmapped CP932 code 0x85 0x40`)) as unknown });
+  });
+
   it('names failing chunks while the others finish', async () => {
     const chunks = await writeChunks('fail', 6, 10);
     const missing = path.join(dir, 'missing.csv');
