@@ -9,6 +9,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
+import { ByteRuns } from './byte-runs.js';
 
 interface WriteJob {
   ws: WriteStream;
@@ -37,26 +38,17 @@ export class ChunkFiles {
   private pieces: Buffer[] = [];
   private rows = 0;
   private jobs: WriteJob[] = [];
-  private runBuffer: Buffer | undefined;
-  private runStart = 0;
-  private runEnd = 0;
+  private readonly runs = new ByteRuns((bytes) => this.pieces.push(this.options.transcode ? this.options.transcode(bytes) : bytes));
 
   constructor(private readonly options: ChunkFilesOptions) {}
 
   /** Adds the record `buffer[start, end)`; returns nothing, the file rolls over by itself when full. */
   add(buffer: Buffer, start: number, end: number): void {
     if (!this.ws) this.open();
-    if (this.runBuffer === buffer && this.runEnd === start) {
-      this.runEnd = end;
-    } else {
-      this.endRun();
-      this.runBuffer = buffer;
-      this.runStart = start;
-      this.runEnd = end;
-    }
+    this.runs.add(buffer, start, end);
     this.chunks[this.chunks.length - 1]!.rows++;
     if (++this.rows >= this.options.chunkRows) {
-      this.endRun();
+      this.runs.flush();
       this.jobs.push({ ws: this.ws!, pieces: this.pieces, close: true });
       this.ws = undefined;
       this.pieces = [];
@@ -65,7 +57,7 @@ export class ChunkFiles {
 
   /** Writes everything added so far (the caller may then reuse or drop its read buffers). */
   async flush(): Promise<void> {
-    this.endRun();
+    this.runs.flush();
     if (this.ws && this.pieces.length > 0) {
       this.jobs.push({ ws: this.ws, pieces: this.pieces, close: false });
       this.pieces = [];
@@ -83,7 +75,7 @@ export class ChunkFiles {
 
   /** Flushes and closes the last file. */
   async close(): Promise<void> {
-    this.endRun();
+    this.runs.flush();
     if (this.ws) this.jobs.push({ ws: this.ws, pieces: this.pieces, close: true });
     this.ws = undefined;
     this.pieces = [];
@@ -94,13 +86,6 @@ export class ChunkFiles {
   destroy(): void {
     this.ws?.destroy();
     for (const job of this.jobs) job.ws.destroy();
-  }
-
-  private endRun(): void {
-    if (!this.runBuffer) return;
-    const bytes = this.runBuffer.subarray(this.runStart, this.runEnd);
-    this.pieces.push(this.options.transcode ? this.options.transcode(bytes) : bytes);
-    this.runBuffer = undefined;
   }
 
   private open(): void {

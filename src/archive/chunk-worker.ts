@@ -16,6 +16,7 @@ import { DecodeGuard } from './decode-guard.js';
 import { decoderFor, type TextEncoding } from './encoding.js';
 import { compileRecordFilter, type RecordFilter } from './record-filter.js';
 import { RecordScanner, type RecordSink } from './record-scanner.js';
+import { ByteRuns } from './byte-runs.js';
 import type { ChunkTask, ChunkTaskContext, RowTask } from './chunk-task.js';
 
 export type { ChunkTask } from './chunk-task.js';
@@ -85,17 +86,11 @@ async function feedParser(data: ChunkWorkerData, job: ChunkJob, parser: Parser, 
   const decode = decoderFor(data.encoding);
   const guard = new DecodeGuard(data.encoding, '', true);
   const scanner = new RecordScanner();
-  let read: Buffer = Buffer.alloc(0);
   let pieces: Buffer[] = [];
   let sawHeader = false;
   let headerFields = 0;
   let keep: RecordFilter | undefined;
-  let runStart = -1;
-  let runEnd = -1;
-  const endRun = () => {
-    if (runStart >= 0) pieces.push(read.subarray(runStart, runEnd));
-    runStart = -1;
-  };
+  const runs = new ByteRuns((run) => pieces.push(run));
   const sink: RecordSink = (buffer, start, end, fields, line, offset, _terminated, error) => {
     const bad = guard.claimByte(offset, end - start);
     if (bad) throw new Error(`not valid ${data.encoding} at line ${line} (byte ${bad.offset}): ${bad.reason}`);
@@ -112,27 +107,17 @@ async function feedParser(data: ChunkWorkerData, job: ChunkJob, parser: Parser, 
     if (keep && !keep(buffer, start, end)) return;
     counts.kept++;
     if (keep) counts.keptLines.push(line);
-    if (buffer !== read) {
-      // A record spanning reads comes as its own copy.
-      endRun();
-      pieces.push(buffer.subarray(start, end));
-    } else if (runStart >= 0 && runEnd === start) runEnd = end;
-    else {
-      endRun();
-      runStart = start;
-      runEnd = end;
-    }
+    runs.add(buffer, start, end);
   };
   const flush = async () => {
-    endRun();
+    runs.flush();
     // Pieces hold whole records, so decoding them one by one never cuts a character.
     for (const piece of pieces) if (!parser.write(decode(piece))) await once(parser, 'drain');
     pieces = [];
   };
   try {
     let at = 0;
-    for await (const chunk of createReadStream(job.chunk, { highWaterMark: READ_BYTES })) {
-      read = chunk as Buffer;
+    for await (const read of createReadStream(job.chunk, { highWaterMark: READ_BYTES }) as AsyncIterable<Buffer>) {
       guard.check(read, at);
       at += read.length;
       scanner.scan(read, sink);
